@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_POLICY, type Backoff, type RetryPolicy } from './next-state.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN } from './validate.js';
+
+// ---------------------------------------------------------------- named defaults
+
+export const DEFAULT_QUEUE = 'default';
+export const DEFAULT_PRIORITY = 0;
+export const MIN_PRIORITY = -1_000_000;
+export const MAX_PRIORITY = 1_000_000;
+export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_POLL_INTERVAL_MS = 500;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+export const DEFAULT_CANCEL_GRACE_MS = 5_000;
+export const DEFAULT_PROGRESS_FLUSH_MS = 250;
+export const DEFAULT_RESCUE_INTERVAL_MS = 1_000;
+export const DEFAULT_PRUNE_INTERVAL_MS = 60_000;
+export const DEFAULT_MAX_STALLS = 3;
+export const DEFAULT_WORKER_HEARTBEAT_MS = 5_000;
+const DAY = 24 * 60 * 60 * 1_000;
+export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({
+  completed: Object.freeze({ maxAgeMs: 7 * DAY, maxCount: 10_000 }),
+  failed: Object.freeze({ maxAgeMs: 30 * DAY, maxCount: 10_000 }),
+  cancelled: Object.freeze({ maxAgeMs: 7 * DAY, maxCount: 10_000 }),
+});
+export { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETRY_POLICY };
+
+// ---------------------------------------------------------------- schemas
+
+const name = z.string().regex(NAME_PATTERN, `must match ${NAME_PATTERN}`);
+const ms = z.number().int().nonnegative();
+const positiveMs = z.number().int().positive();
+
+/** How long finished jobs are kept; whichever limit is hit first prunes. `null` = no limit. */
+export interface RetentionRule {
+  maxAgeMs: number | null;
+  maxCount: number | null;
+}
+export interface RetentionPolicy {
+  completed: RetentionRule;
+  failed: RetentionRule;
+  cancelled: RetentionRule;
+}
+
+const retentionRule = z
+  .object({ maxAgeMs: ms.nullable().optional(), maxCount: z.number().int().nonnegative().nullable().optional() })
+  .strict();
+const retentionInput = z
+  .object({ completed: retentionRule.optional(), failed: retentionRule.optional(), cancelled: retentionRule.optional() })
+  .strict();
+
+const backoffSchema = z.union([
+  z.object({ type: z.literal('fixed'), delayMs: ms }).strict(),
+  z.object({ type: z.literal('exponential'), delayMs: ms, factor: z.number().min(1).optional() }).strict(),
+  z.custom<(attempt: number, error: unknown) => number>((v) => typeof v === 'function', 'must be a function'),
+]);
+
+const retrySchema = z
+  .object({
+    backoff: backoffSchema.optional(),
+    jitter: z.number().min(0).max(1).optional(),
+    maxDelayMs: ms.optional(),
+  })
+  .strict();
+
+/** Options a job definition may set for all its jobs; enqueue may override some. */
+export const jobOptionsSchema = z
+  .object({
+    queue: name.optional(),
+    priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
+    maxAttempts: z.number().int().min(1).max(1_000).optional(),
+    timeoutMs: positiveMs.nullable().optional(),
+    retry: retrySchema.optional(),
+  })
+  .strict();
+export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
+
+export const enqueueOptionsSchema = z
+  .object({
+    queue: name.optional(),
+    priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
+    delayMs: ms.optional(),
+    runAt: z.date().optional(),
+    maxAttempts: z.number().int().min(1).max(1_000).optional(),
+    timeoutMs: positiveMs.nullable().optional(),
+    idempotencyKey: z.string().min(1).max(512).optional(),
+    keepKeyForever: z.boolean().optional(),
+    releaseKeyOnFailure: z.boolean().optional(),
+  })
+  .strict()
+  .refine((o) => !(o.delayMs !== undefined && o.runAt !== undefined), {
+    message: 'give delayMs or runAt, not both',
+    path: ['runAt'],
+  })
+  .refine((o) => o.runAt === undefined || !Number.isNaN(o.runAt.getTime()), { message: 'is an invalid Date', path: ['runAt'] });
+export type EnqueueOptions = z.input<typeof enqueueOptionsSchema>;
+
+const queueOptions = z
+  .object({
+    /** Jobs of this queue one worker runs at once (within the worker's total). */
+    concurrency: z.number().int().positive().optional(),
+    retention: retentionInput.optional(),
+  })
+  .strict();
+
+const workerSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    concurrency: z.number().int().positive().max(10_000).optional(),
+    queues: z.array(name).min(1).optional(),
+    leaseMs: z.number().int().min(50).optional(),
+    heartbeatMs: positiveMs.optional(),
+    pollIntervalMs: z.number().int().min(5).optional(),
+    claimBatchSize: z.number().int().positive().max(10_000).optional(),
+    shutdownGraceMs: ms.optional(),
+    cancelGraceMs: ms.optional(),
+    progressFlushMs: ms.optional(),
+    id: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const maintenanceSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    rescueIntervalMs: z.number().int().min(10).optional(),
+    pruneIntervalMs: z.number().int().min(10).optional(),
+    maxStalls: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const docketOptionsSchema = z
+  .object({
+    worker: workerSchema.optional(),
+    maintenance: maintenanceSchema.optional(),
+    queues: z.record(name, queueOptions).optional(),
+    retention: retentionInput.optional(),
+    maxPayloadBytes: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+// ---------------------------------------------------------------- resolved config
+
+export interface WorkerConfig {
+  enabled: boolean;
+  /** Explicit queue list; null means the queues of the defined jobs. */
+  queues: string[] | null;
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  claimBatchSize: number;
+  shutdownGraceMs: number;
+  cancelGraceMs: number;
+  progressFlushMs: number;
+  id: string | null;
+}
+
+export interface MaintenanceConfig {
+  enabled: boolean;
+  rescueIntervalMs: number;
+  pruneIntervalMs: number;
+  maxStalls: number;
+}
+
+export interface QueueConfig {
+  concurrency: number | null;
+  retention: RetentionPolicy;
+}
+
+export interface CoreConfig {
+  worker: WorkerConfig;
+  maintenance: MaintenanceConfig;
+  retention: RetentionPolicy;
+  queues: Record<string, QueueConfig>;
+  maxPayloadBytes: number;
+}
+
+export type CoreConfigInput = z.input<typeof docketOptionsSchema>;
+
+/** Validates and fills in defaults. Errors name the offending field. */
+export function resolveCoreConfig(input: unknown): CoreConfig {
+  const o = parseOrThrow(docketOptionsSchema, input ?? {}, 'INVALID_CONFIG', '');
+  const w = o.worker ?? {};
+  const leaseMs = w.leaseMs ?? DEFAULT_LEASE_MS;
+  const concurrency = w.concurrency ?? DEFAULT_CONCURRENCY;
+  const heartbeatMs = w.heartbeatMs ?? Math.max(10, Math.floor(leaseMs / 3));
+  if (heartbeatMs >= leaseMs) {
+    throw new ValidationError('INVALID_CONFIG', 'worker.heartbeatMs', `worker.heartbeatMs (${heartbeatMs}) must be shorter than worker.leaseMs (${leaseMs})`);
+  }
+  const retention = mergeRetention(DEFAULT_RETENTION, o.retention);
+  const queues: Record<string, QueueConfig> = {};
+  for (const [q, qo] of Object.entries(o.queues ?? {})) {
+    queues[q] = { concurrency: qo.concurrency ?? null, retention: mergeRetention(retention, qo.retention) };
+  }
+  const m = o.maintenance ?? {};
+  return {
+    worker: {
+      enabled: w.enabled ?? true,
+      queues: w.queues ?? null,
+      concurrency,
+      leaseMs,
+      heartbeatMs,
+      pollIntervalMs: w.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      claimBatchSize: w.claimBatchSize ?? concurrency,
+      shutdownGraceMs: w.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      cancelGraceMs: w.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
+      progressFlushMs: w.progressFlushMs ?? DEFAULT_PROGRESS_FLUSH_MS,
+      id: w.id ?? null,
+    },
+    maintenance: {
+      enabled: m.enabled ?? true,
+      rescueIntervalMs: m.rescueIntervalMs ?? DEFAULT_RESCUE_INTERVAL_MS,
+      pruneIntervalMs: m.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS,
+      maxStalls: m.maxStalls ?? DEFAULT_MAX_STALLS,
+    },
+    retention,
+    queues,
+    maxPayloadBytes: o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+  };
+}
+
+/** The retry policy of a job definition, defaults filled in. */
+export function resolveRetryPolicy(input: JobOptionsInput['retry']): RetryPolicy {
+  return {
+    backoff: (input?.backoff as Backoff | undefined) ?? DEFAULT_RETRY_POLICY.backoff,
+    jitter: input?.jitter ?? DEFAULT_RETRY_POLICY.jitter,
+    maxDelayMs: input?.maxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+  };
+}
+
+export function retentionFor(config: CoreConfig, queue: string): RetentionPolicy {
+  return config.queues[queue]?.retention ?? config.retention;
+}
+
+function mergeRetention(base: RetentionPolicy, over: z.infer<typeof retentionInput> | undefined): RetentionPolicy {
+  const pick = (b: RetentionRule, o: z.infer<typeof retentionRule> | undefined): RetentionRule => ({
+    maxAgeMs: o?.maxAgeMs === undefined ? b.maxAgeMs : o.maxAgeMs,
+    maxCount: o?.maxCount === undefined ? b.maxCount : o.maxCount,
+  });
+  return { completed: pick(base.completed, over?.completed), failed: pick(base.failed, over?.failed), cancelled: pick(base.cancelled, over?.cancelled) };
+}
+
+/**
+ * Parses with a zod schema; the first issue becomes a ValidationError whose
+ * `field` is the dotted path under `prefix`.
+ */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: 'INVALID_CONFIG' | 'INVALID_OPTION',
+  prefix: string,
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  const field = path || prefix || '(root)';
+  const unknownKeys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys : undefined;
+  const message = unknownKeys
+    ? `${field}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => JSON.stringify(k)).join(', ')}`
+    : `${field}: ${issue.message}`;
+  return throwValidation(code, unknownKeys ? [path, unknownKeys[0]].filter(Boolean).join('.') : field, message);
+}
+
+function throwValidation(code: 'INVALID_CONFIG' | 'INVALID_OPTION', field: string, message: string): never {
+  throw new ValidationError(code, field, message);
+}

@@ -1,0 +1,222 @@
+import type { ClaimedJob, JobProgress, JobRecord, JobState, NewJob } from '../core/job.js';
+import type { LeasedTransition, TransitionResult } from '../core/outcome.js';
+
+/**
+ * The persistence seam. A store speaks in job operations, one params object
+ * each; policy (which state comes next, backoff) is decided in `core/` and a
+ * store only applies it under a guard (expected state, lease token).
+ *
+ * Time: every timestamp a store writes or compares comes from the store's own
+ * clock (SQLite: the process clock or an injected one; PostgreSQL: now()), so
+ * callers pass delays, not instants, wherever a lease or a run time is set.
+ *
+ * Every method is atomic: it either applies fully or throws and writes nothing.
+ */
+export interface Store {
+  readonly kind: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Creates or upgrades the schema. Idempotent; safe when processes race. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** The store's current time. */
+  now(): Promise<Date>;
+
+  /**
+   * Push notifications from the store: new runnable jobs, cancel requests.
+   * In-process only on SQLite; across processes on PostgreSQL (LISTEN/NOTIFY).
+   * Delivery is best-effort; workers also poll. Returns an unsubscribe function.
+   */
+  subscribe(listener: (notification: StoreNotification) => void): () => void;
+
+  // ------------------------------------------------------------------ jobs
+  /**
+   * Inserts jobs in order, in one transaction. A job whose idempotency key is
+   * already held yields the holder (`created: false`), or `job: null` when the
+   * holder was pruned but its key kept.
+   */
+  enqueue(params: EnqueueParams): Promise<EnqueueResult[]>;
+
+  /**
+   * Claims up to `limit` runnable jobs per queue (state waiting/delayed with
+   * runAt <= now, queue not paused, name in `names`), in the order priority
+   * desc, runAt asc, id asc; each gets a fresh lease token and attempt + 1.
+   * Never hands one job to two concurrent claimers.
+   */
+  claimJobs(params: ClaimParams): Promise<ClaimedJob[]>;
+
+  /** Applies worker outcomes, each only if the job is active under its token. */
+  applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]>;
+
+  /**
+   * One heartbeat for all leases of a worker: extends those still held and
+   * reports the ones lost and the ones an operator asked to cancel.
+   */
+  extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult>;
+
+  /** Writes progress of active jobs (coalesced by the worker); returns the ids whose lease was lost. */
+  saveProgress(params: { updates: Array<{ jobId: string; leaseToken: string; progress: Omit<JobProgress, 'updatedAt'> }> }): Promise<string[]>;
+
+  /**
+   * Returns jobs whose lease expired (store clock) to `waiting`, counting a
+   * stall; a job past `maxStalls` stalls goes to `failed` with a clear reason.
+   */
+  rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult>;
+
+  /**
+   * Cancels a job: waiting/delayed become `cancelled` at once; an active job
+   * gets `cancelRequested` and its worker records `cancelled` after aborting.
+   */
+  cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult>;
+
+  /** Puts a completed/failed/cancelled job back to `waiting` with a fresh set of attempts. */
+  retryJob(params: { jobId: string }): Promise<JobRecord | null>;
+
+  /** Makes a delayed job runnable now ("run now"). Returns null when it is not delayed. */
+  promoteJob(params: { jobId: string }): Promise<JobRecord | null>;
+
+  /** Deletes a job that is not active. Returns false when it did not exist. */
+  deleteJob(params: { jobId: string }): Promise<boolean>;
+
+  /** Applies retention to one queue's finished jobs in one state. Returns how many were deleted. */
+  pruneJobs(params: PruneParams): Promise<number>;
+
+  getJob(params: { jobId: string }): Promise<JobRecord | null>;
+  getJobs(params: { jobIds: string[] }): Promise<JobRecord[]>;
+  listJobs(params: ListJobsParams): Promise<JobPage>;
+  /** Counts by state per queue; queues with no jobs but a stored row (paused) are included. */
+  countJobs(params?: { queue?: string }): Promise<QueueCounts[]>;
+
+  // ------------------------------------------------------------------ queues
+  setQueuePaused(params: { queue: string; paused: boolean }): Promise<void>;
+  listQueues(): Promise<QueueInfo[]>;
+
+  // ------------------------------------------------------------------ workers
+  /** Upserts a worker's liveness row (also its registration). */
+  recordWorker(params: { worker: WorkerInfoInput }): Promise<void>;
+  removeWorker(params: { workerId: string }): Promise<void>;
+  /** Workers seen within `aliveWithinMs` (store clock). */
+  listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]>;
+}
+
+export type StoreNotification =
+  | { type: 'jobs-available'; queue: string }
+  | { type: 'cancel-requested'; jobId: string };
+
+export interface StoreCapabilities {
+  /** Tells other processes' workers about new jobs by push (LISTEN/NOTIFY, blocking pop). */
+  crossProcessWakeups: boolean;
+  /** Tells a job's worker about a cancel request by push rather than at its next heartbeat. */
+  cancelPush: boolean;
+  /** `enqueue({ tx })` joins the caller's own transaction. */
+  transactionalEnqueue: boolean;
+}
+
+export interface EnqueueParams {
+  jobs: NewJob[];
+  /** A store-specific transaction handle (PostgreSQL: a `pg` client inside BEGIN). */
+  tx?: unknown;
+}
+
+export interface EnqueueResult {
+  id: string;
+  created: boolean;
+  job: JobRecord | null;
+}
+
+export interface ClaimParams {
+  workerId: string;
+  /** Queues to claim from, each with how many jobs this call may take from it. */
+  queues: Array<{ queue: string; limit: number }>;
+  /** Job names this worker has handlers for; others are left for other workers. */
+  names: string[];
+  leaseMs: number;
+}
+
+export interface ExtendLeasesParams {
+  workerId: string;
+  leases: Array<{ jobId: string; leaseToken: string }>;
+  leaseMs: number;
+}
+
+export interface ExtendLeasesResult {
+  /** Jobs this worker no longer holds: abort their handlers. */
+  lost: string[];
+  /** Jobs still held whose cancel was requested. */
+  cancelRequested: string[];
+}
+
+export interface RescueResult {
+  requeued: string[];
+  failed: string[];
+}
+
+export type CancelResult =
+  | { outcome: 'cancelled'; job: JobRecord }
+  | { outcome: 'cancel_requested'; job: JobRecord }
+  | { outcome: 'already_finished'; job: JobRecord }
+  | { outcome: 'not_found'; job: null };
+
+export interface PruneParams {
+  queue: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  /** Delete jobs that finished longer ago than this. */
+  maxAgeMs: number | null;
+  /** Keep at most this many (the most recently finished). */
+  maxCount: number | null;
+  /** Upper bound on deletions per call, so one prune never holds the writer long. */
+  limit: number;
+}
+
+export interface ListJobsParams {
+  queue?: string;
+  name?: string;
+  states?: JobState[];
+  /** Jobs created at or after / before these instants. */
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Substring match in the JSON text of the job's data. */
+  search?: string;
+  scheduleName?: string;
+  /** Newest first (default) or oldest first. */
+  order?: 'desc' | 'asc';
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  nextCursor: string | null;
+}
+
+export type StateCounts = Record<JobState, number>;
+
+export interface QueueCounts {
+  queue: string;
+  counts: StateCounts;
+}
+
+export interface QueueInfo {
+  queue: string;
+  paused: boolean;
+  counts: StateCounts;
+}
+
+export interface WorkerInfoInput {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  activeJobs: number;
+  startedAt: Date;
+}
+
+export interface WorkerInfo extends WorkerInfoInput {
+  lastHeartbeatAt: Date;
+}
+
+export function emptyCounts(): StateCounts {
+  return { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 };
+}
