@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: docket's own benchmark on SQLite, at synchronous=FULL (the
+ * default) and NORMAL. See bench/README.md.
+ *
+ *   npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL]
+ *                    [--scenarios single,concurrent,bulk,drain,latency]
+ *                    [--concurrency 32] [--latency-rate 200] [--latency-seconds 10]
+ *                    [--dir /tmp] [--json out.json]      (or BENCH_JSON=out.json)
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SCENARIOS, type LatencyResult, type ScenarioName, type ScenarioOptions, type ThroughputResult } from './scenarios.js';
+import { fmt, table } from './stats.js';
+import { openSqliteSubject, type Synchronous } from './subject.js';
+
+type Result = ThroughputResult | LatencyResult | { error: string };
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    sync: { type: 'string', default: 'FULL,NORMAL' },
+    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    concurrency: { type: 'string', default: '32' },
+    'latency-rate': { type: 'string', default: '200' },
+    'latency-seconds': { type: 'string' },
+    dir: { type: 'string', default: os.tmpdir() },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  process.stdout.write(
+    'npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL] [--scenarios single,concurrent,bulk,drain,latency]\n' +
+      '                 [--concurrency 32] [--latency-rate 200] [--latency-seconds 10] [--dir DIR] [--json FILE]\n',
+  );
+  process.exit(0);
+}
+
+function positiveInt(name: string, v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x <= 0) throw new Error(`--${name} must be a positive integer (got ${v})`);
+  return x;
+}
+
+const opts: ScenarioOptions = {
+  n: positiveInt('n', args.n ?? (args.quick ? '2000' : '20000')),
+  concurrency: positiveInt('concurrency', args.concurrency!),
+  inFlight: 64,
+  batch: 1000,
+  latencyRate: positiveInt('latency-rate', args['latency-rate']!),
+  latencySeconds: positiveInt('latency-seconds', args['latency-seconds'] ?? (args.quick ? '3' : '10')),
+  stallMs: 30_000,
+};
+const syncs = args.sync!.split(',').map((s) => s.trim().toUpperCase()) as Synchronous[];
+for (const s of syncs) if (s !== 'FULL' && s !== 'NORMAL') throw new Error(`--sync: FULL or NORMAL (got ${s})`);
+const names = args.scenarios!.split(',').map((s) => s.trim()) as ScenarioName[];
+for (const s of names) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown ${s} (use ${Object.keys(SCENARIOS).join(',')})`);
+const jsonPath = args.json ?? process.env.BENCH_JSON;
+
+const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function summary(name: ScenarioName, r: Result): string {
+  if ('error' in r) return `ERROR ${r.error}`;
+  const v = `lost ${r.lost}, dup ${r.dup}${r.stray ? `, stray ${r.stray}` : ''}`;
+  if (name === 'latency') {
+    const l = r as LatencyResult;
+    return `p50 ${fmt(l.p50, 2)} / p95 ${fmt(l.p95, 2)} / p99 ${fmt(l.p99, 2)} / max ${fmt(l.max, 1)} ms; ${v}`;
+  }
+  const t = r as ThroughputResult;
+  return `${fmt(t.jobsPerSec)} jobs/s${t.completePerSec ? ` (${fmt(t.completePerSec)} until all completed)` : ''}; ${v}`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(args.dir!, 'docket-bench-'));
+  const results: Record<string, Record<string, Result>> = {};
+  log(`node ${process.version}, ${os.availableParallelism()} cpus; N=${opts.n}, concurrency ${opts.concurrency}; files in ${dir}`);
+  try {
+    for (const sync of syncs) {
+      results[sync] = {};
+      for (const name of names) {
+        const subject = await openSqliteSubject({ dir, synchronous: sync });
+        let r: Result;
+        try {
+          r = await SCENARIOS[name].run(subject, opts);
+        } catch (e) {
+          r = { error: e instanceof Error ? e.message : String(e) };
+        } finally {
+          await subject.close();
+        }
+        results[sync]![name] = r;
+        log(`${sync} ${name}: ${summary(name, r)}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const cell = (sync: string, name: ScenarioName, pick: (r: ThroughputResult & LatencyResult) => string) => {
+    const r = results[sync]?.[name];
+    if (!r) return '—';
+    if ('error' in r) return 'ERR';
+    const v = pick(r as ThroughputResult & LatencyResult);
+    return r.lost > 0 ? `${v} (LOST ${r.lost})` : v;
+  };
+  const rows: string[][] = [];
+  for (const name of names) {
+    const title = SCENARIOS[name].title;
+    if (name === 'latency') {
+      for (const p of ['p50', 'p95', 'p99', 'max'] as const) {
+        rows.push([`${title} ${opts.latencyRate}/s × ${opts.latencySeconds}s, ${p} ms`, ...syncs.map((s) => cell(s, name, (r) => fmt(r[p], 2)))]);
+      }
+    } else {
+      rows.push([`${title}, jobs/s`, ...syncs.map((s) => cell(s, name, (r) => fmt(r.jobsPerSec)))]);
+      if (name === 'drain') rows.push(['drain, until all recorded completed, jobs/s', ...syncs.map((s) => cell(s, name, (r) => fmt(r.completePerSec)))]);
+    }
+  }
+  let lost = 0;
+  let errors = 0;
+  for (const bySync of Object.values(results)) {
+    for (const r of Object.values(bySync)) {
+      if ('error' in r) errors++;
+      else lost += r.lost + r.stray;
+    }
+  }
+  rows.push(['lost + stray jobs, all scenarios (must be 0)', ...syncs.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.lost + r.stray), 0)))]);
+  rows.push(['duplicate deliveries, all scenarios', ...syncs.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.dup), 0)))]);
+
+  process.stdout.write(
+    `## docket on SQLite: N=${opts.n}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}\n\n` +
+      `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'})\n\n` +
+      table(['scenario', ...syncs.map((s) => `synchronous=${s}`)], rows) +
+      '\n',
+  );
+  for (const [sync, bySync] of Object.entries(results)) {
+    for (const [name, r] of Object.entries(bySync)) if ('error' in r) process.stdout.write(`\n**${sync} ${name}**: ${r.error}\n`);
+  }
+  if (jsonPath) {
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, opts, syncs };
+    writeFileSync(jsonPath, JSON.stringify({ meta, results }, null, 2));
+    log(`wrote ${jsonPath}`);
+  }
+  if (lost > 0) log(`LOST ${lost} jobs: this run is not valid`);
+  process.exitCode = lost > 0 ? 1 : errors > 0 ? 2 : 0;
+}
+
+main().then(
+  // Exit even if a timer of a failed scenario is still pending.
+  () => setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref(),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
