@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'JOB_FAILED',
   'JOB_CANCELLED',
   'WAIT_TIMEOUT',
+  'JOB_TIMEOUT',
   'NOT_STARTED',
   'STORE_CLOSED',
   'STORE_ERROR',
@@ -105,6 +106,13 @@ export class JobCancelledError extends DocketError {
 export class WaitTimeoutError extends DocketError {
   constructor(readonly jobId: string, readonly timeoutMs: number) {
     super('WAIT_TIMEOUT', `job ${jobId} did not finish within ${timeoutMs} ms`, { jobId, timeoutMs });
+  }
+}
+
+/** What a timed-out attempt records as its failure (the attempt is retried like any failure). */
+export class JobTimeoutError extends DocketError {
+  constructor(readonly jobId: string, readonly timeoutMs: number) {
+    super('JOB_TIMEOUT', `job ${jobId} timed out after ${timeoutMs} ms`, { jobId, timeoutMs });
   }
 }
 

@@ -1,0 +1,369 @@
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { systemClock, type Clock } from './core/clock.js';
+import { parseOrThrow, resolveCoreConfig, type CoreConfig, type CoreConfigInput, type EnqueueOptions } from './core/config.js';
+import { InvalidTransitionError, JobNotFoundError, ValidationError } from './core/errors.js';
+import { JOB_STATES, type JobRecord, type NewJob } from './core/job.js';
+import { assertName, describe } from './core/validate.js';
+import { MicroBatcher } from './enqueue/micro-batcher.js';
+import { buildNewJob } from './enqueue/new-job.js';
+import { DocketEventEmitter, type DocketEventName, type DocketListener } from './events.js';
+import { JobRegistry, resolveJobDefinition, type DefineJobOptions, type JobDefinition } from './jobs/job-definition.js';
+import type { StandardSchemaV1 } from './jobs/standard-schema.js';
+import { JobEndWaiters, waitForJob } from './jobs/wait-for-job.js';
+import { Maintenance } from './maintenance/maintenance.js';
+import type { Service } from './service.js';
+import type { CancelResult, EnqueueResult, JobPage, Store } from './store/store.js';
+import { Worker } from './worker/worker.js';
+
+/** The core options (validated by resolveCoreConfig), without zod's passthrough index signature. */
+type CoreOptions = Pick<CoreConfigInput, 'worker' | 'maintenance' | 'queues' | 'retention' | 'maxPayloadBytes'>;
+
+export interface DocketOptions extends CoreOptions {
+  store: Store;
+  /** A pino logger, or `false` for silence. Default: pino to stderr at level `info`. */
+  logger?: Logger | false;
+  /** Time and timers (tests pass a ManualClock; give the store the same one). */
+  clock?: Clock;
+}
+
+/** Top-level option names; anything else is a typo and is rejected. */
+const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes']);
+
+/** Enqueue options plus `tx`: a store transaction to join (PostgreSQL; not micro-batched). */
+export type EnqueueCallOptions = EnqueueOptions & { tx?: unknown };
+
+export interface WaitOptions {
+  /** Give up after this long with WaitTimeoutError; default: wait as long as it takes. */
+  timeoutMs?: number;
+}
+
+export interface EnqueuedJob<TResult = unknown> {
+  readonly id: string;
+  /** false when an idempotency key matched an existing job (this `id` is that job's). */
+  readonly created: boolean;
+  readonly name: string;
+  /** The job's result once it completes (see `Docket.waitFor`). */
+  wait(options?: WaitOptions): Promise<TResult>;
+}
+
+/** What `defineJob` returns: enqueue with typed data, wait for a typed result. */
+export interface JobHandle<TData, TResult> {
+  readonly name: string;
+  readonly definition: JobDefinition<unknown, TResult>;
+  enqueue(data: TData, options?: EnqueueCallOptions): Promise<EnqueuedJob<TResult>>;
+}
+
+export interface ListJobsQuery {
+  state?: JobRecord['state'] | JobRecord['state'][];
+  queue?: string;
+  name?: string;
+  /** Substring of the job's JSON data. */
+  search?: string;
+  scheduleName?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  order?: 'desc' | 'asc';
+  /** 1..1000, default 50. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+const stateSchema = z.enum(JOB_STATES);
+const listJobsSchema = z
+  .object({
+    state: z.union([stateSchema, z.array(stateSchema)]).optional(),
+    queue: z.string().optional(),
+    name: z.string().optional(),
+    search: z.string().max(1_000).optional(),
+    scheduleName: z.string().optional(),
+    createdAfter: z.date().optional(),
+    createdBefore: z.date().optional(),
+    order: z.enum(['desc', 'asc']).optional(),
+    limit: z.number().int().min(1).max(1_000).optional(),
+    cursor: z.string().nullable().optional(),
+  })
+  .strict();
+const waitSchema = z.object({ timeoutMs: z.number().int().positive().optional() }).strict();
+
+/**
+ * The composition root: wires config, store, logger, events and the services
+ * (worker, maintenance; the scheduler joins `services` the same way), and
+ * exposes the public API. Logic lives in the modules it wires.
+ */
+export class Docket {
+  readonly store: Store;
+  readonly config: CoreConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly worker: Worker;
+  readonly maintenance: Maintenance;
+  private readonly events: DocketEventEmitter;
+  private readonly waiters: JobEndWaiters;
+  private readonly registry = new JobRegistry();
+  /** Started in order, stopped in reverse. */
+  private readonly services: Service[] = [];
+  private readonly batcher: MicroBatcher<NewJob, EnqueueResult>;
+  private ready: Promise<void> | null = null;
+  private lifecycle: Promise<void> = Promise.resolve();
+  private started = false;
+
+  constructor(options: DocketOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError('INVALID_CONFIG', '(root)', `Docket options must be an object (got ${describe(options)})`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key)) throw new ValidationError('INVALID_CONFIG', key, `${key}: unknown option "${key}"`);
+    }
+    const { store, logger, clock, ...core } = options;
+    this.config = resolveCoreConfig(core);
+    this.store = checkStore(store);
+    this.clock = checkClock(clock);
+    this.logger = resolveLogger(logger);
+    this.events = new DocketEventEmitter(this.logger);
+    this.waiters = new JobEndWaiters(this.events);
+    const deps = { store: this.store, clock: this.clock, logger: this.logger, events: this.events, config: this.config };
+    this.worker = new Worker({ ...deps, registry: this.registry });
+    this.maintenance = new Maintenance(deps);
+    if (this.config.worker.enabled) this.services.push(this.worker);
+    if (this.config.maintenance.enabled) this.services.push(this.maintenance);
+    this.batcher = new MicroBatcher((jobs) => this.store.enqueue({ jobs }));
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** Defines a job: its handler, defaults, and (optionally) a Standard Schema for its data. */
+  defineJob<S extends StandardSchemaV1, TResult = unknown>(
+    name: string,
+    definition: Omit<DefineJobOptions<StandardSchemaV1.InferOutput<S>, TResult>, 'schema'> & { schema: S },
+  ): JobHandle<StandardSchemaV1.InferInput<S>, Awaited<TResult>>;
+  defineJob<TData = unknown, TResult = unknown>(name: string, definition: DefineJobOptions<TData, TResult>): JobHandle<TData, Awaited<TResult>>;
+  defineJob(name: string, definition: DefineJobOptions<unknown, unknown>): JobHandle<unknown, unknown> {
+    const def = resolveJobDefinition(name, definition);
+    this.registry.add(def as unknown as JobDefinition<never, unknown>);
+    this.worker.nudge();
+    return {
+      name: def.name,
+      definition: def,
+      enqueue: (data, options) => this.enqueue(def.name, data, options),
+    };
+  }
+
+  /**
+   * Enqueues a job by name. Validation (name, options, data) happens first and
+   * throws a ValidationError / UnknownJobError with nothing written; then
+   * concurrent calls share one store transaction (micro-batching).
+   */
+  async enqueue<TResult = unknown>(name: string, data: unknown, options?: EnqueueCallOptions): Promise<EnqueuedJob<TResult>> {
+    const { tx, rest } = splitTx(options);
+    const def = this.registry.require(assertName('name', name));
+    const job = await buildNewJob(def, data, rest, this.config.maxPayloadBytes);
+    await this.ensureReady();
+    const [result] = tx === undefined ? [await this.batcher.add(job)] : await this.store.enqueue({ jobs: [job], tx });
+    return this.enqueued<TResult>(result!, job);
+  }
+
+  /** Enqueues many jobs in one transaction; all are validated first, so one bad item writes nothing. */
+  async enqueueMany(items: ReadonlyArray<{ name: string; data: unknown; options?: EnqueueOptions }>, options: { tx?: unknown } = {}): Promise<EnqueuedJob[]> {
+    if (!Array.isArray(items)) throw new ValidationError('INVALID_OPTION', 'items', `enqueueMany takes an array (got ${describe(items)})`);
+    const { tx } = splitTx(options as EnqueueCallOptions);
+    const jobs: NewJob[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      try {
+        if (typeof item !== 'object' || item === null) throw new ValidationError('INVALID_OPTION', 'item', `must be { name, data, options? } (got ${describe(item)})`);
+        const def = this.registry.require(assertName('name', item.name));
+        jobs.push(await buildNewJob(def, item.data, item.options, this.config.maxPayloadBytes));
+      } catch (error) {
+        throw atIndex(error, i);
+      }
+    }
+    await this.ensureReady();
+    const results = await this.store.enqueue({ jobs, ...(tx === undefined ? {} : { tx }) });
+    return results.map((r, i) => this.enqueued(r, jobs[i]!));
+  }
+
+  /** The job's result once it completes; JobFailedError / JobCancelledError / WaitTimeoutError / JobNotFoundError otherwise. */
+  async waitFor<TResult = unknown>(jobId: string, options: WaitOptions = {}): Promise<TResult> {
+    const o = parseOrThrow(waitSchema, options, 'INVALID_OPTION', 'options');
+    await this.ensureReady();
+    return waitForJob<TResult>({ store: this.store, waiters: this.waiters, clock: this.clock }, String(jobId), o.timeoutMs);
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | null> {
+    await this.ensureReady();
+    return this.store.getJob({ jobId: String(jobId) });
+  }
+
+  async listJobs(query: ListJobsQuery = {}): Promise<JobPage> {
+    const { state, limit, ...q } = parseOrThrow(listJobsSchema, query, 'INVALID_OPTION', 'query');
+    await this.ensureReady();
+    return this.store.listJobs({
+      ...q,
+      ...(state === undefined ? {} : { states: Array.isArray(state) ? state : [state] }),
+      limit: limit ?? 50,
+    });
+  }
+
+  /**
+   * Cancels a job: a waiting or delayed job at once (`cancelled`); an active
+   * one is aborted by its worker (wherever it runs), which then records it.
+   */
+  async cancel(jobId: string, options: { reason?: string } = {}): Promise<Exclude<CancelResult, { outcome: 'not_found' }>> {
+    await this.ensureReady();
+    const reason = typeof options.reason === 'string' && options.reason ? options.reason.slice(0, 500) : 'cancelled by request';
+    const result = await this.store.cancelJob({ jobId: String(jobId), reason });
+    if (result.outcome === 'not_found') throw new JobNotFoundError(String(jobId));
+    if (result.outcome === 'cancelled') {
+      this.events.emit('job:cancelled', { jobId: result.job.id, name: result.job.name, queue: result.job.queue, reason });
+    }
+    return result;
+  }
+
+  /** Runs a finished job (see RETRYABLE_STATES: completed, failed, cancelled) again with a fresh set of attempts. */
+  async retry(jobId: string): Promise<JobRecord> {
+    await this.ensureReady();
+    const job = await this.store.retryJob({ jobId: String(jobId) });
+    if (job) return job;
+    const current = await this.store.getJob({ jobId: String(jobId) });
+    if (!current) throw new JobNotFoundError(String(jobId));
+    // Only finished jobs can be retried (RETRYABLE_STATES); a waiting or active one already runs.
+    throw new InvalidTransitionError(current.state, 'waiting', current.id);
+  }
+
+  async pauseQueue(queue: string): Promise<void> {
+    await this.ensureReady();
+    await this.store.setQueuePaused({ queue: assertName('queue', queue), paused: true });
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    await this.ensureReady();
+    await this.store.setQueuePaused({ queue: assertName('queue', queue), paused: false });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Adds a listener for a typed event; returns a function that removes it. */
+  on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  once<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void {
+    return this.events.once(event, listener);
+  }
+
+  off<E extends DocketEventName>(event: E, listener: DocketListener<E>): void {
+    this.events.off(event, listener);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  /** Migrates the store and starts the services (worker, maintenance). Idempotent. */
+  start(): Promise<void> {
+    return this.serially(async () => {
+      if (this.started) return;
+      await this.ensureReady();
+      const begun: Service[] = [];
+      try {
+        for (const service of this.services) {
+          await service.start();
+          begun.push(service);
+        }
+      } catch (error) {
+        for (const service of begun.reverse()) await service.stop({ graceMs: 0 }).catch(() => undefined);
+        throw error;
+      }
+      this.started = true;
+    });
+  }
+
+  /** Stops claiming, waits up to `graceMs` for active jobs, then aborts and releases the rest. Idempotent. */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    return this.serially(async () => {
+      if (!this.started) return;
+      this.started = false;
+      for (const service of [...this.services].reverse()) await service.stop(options);
+    });
+  }
+
+  /** `stop`, then closes the store. */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    await this.stop(options);
+    await this.store.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private ensureReady(): Promise<void> {
+    this.ready ??= this.store.migrate().catch((error: unknown) => {
+      this.ready = null;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const run = this.lifecycle.then(fn);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  private enqueued<TResult>(result: EnqueueResult, job: NewJob): EnqueuedJob<TResult> {
+    if (this.events.has('job:enqueued')) {
+      this.events.emit('job:enqueued', { jobId: result.id, name: job.name, queue: result.job?.queue ?? job.queue, created: result.created });
+    }
+    return {
+      id: result.id,
+      created: result.created,
+      name: job.name,
+      wait: (options) => this.waitFor<TResult>(result.id, options),
+    };
+  }
+}
+
+function splitTx(options: EnqueueCallOptions | undefined): { tx: unknown; rest: EnqueueOptions | undefined } {
+  if (options === undefined) return { tx: undefined, rest: undefined };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('INVALID_OPTION', 'options', `options must be an object (got ${describe(options)})`);
+  }
+  if (!('tx' in options)) return { tx: undefined, rest: options };
+  const { tx, ...rest } = options;
+  return { tx, rest };
+}
+
+function atIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const field = `items[${index}].${error.field}`;
+  return new ValidationError(error.code as ConstructorParameters<typeof ValidationError>[0], field, `items[${index}]: ${error.message}`, { ...error.details, index });
+}
+
+function checkStore(store: unknown): Store {
+  const s = store as Partial<Store> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.claimJobs !== 'function' || typeof s.enqueue !== 'function' || typeof s.migrate !== 'function') {
+    throw new ValidationError('INVALID_CONFIG', 'store', `store must be a Store (e.g. new SqliteStore({ path })) (got ${describe(store)})`);
+  }
+  return store as Store;
+}
+
+function checkClock(clock: unknown): Clock {
+  if (clock === undefined) return systemClock;
+  const c = clock as Partial<Clock> | null;
+  if (typeof c !== 'object' || c === null || typeof c.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+    throw new ValidationError('INVALID_CONFIG', 'clock', 'clock must implement Clock (now, setTimeout, clearTimeout)');
+  }
+  return clock as Clock;
+}
+
+function resolveLogger(logger: unknown): Logger {
+  if (logger === false) return pino({ enabled: false });
+  if (logger === undefined) return pino({ name: 'docket', level: 'info' }, pino.destination({ dest: 2, sync: true }));
+  const l = logger as Partial<Logger> | null;
+  if (typeof l !== 'object' || l === null || typeof l.child !== 'function' || typeof l.info !== 'function') {
+    throw new ValidationError('INVALID_CONFIG', 'logger', 'logger must be a pino logger (or false)');
+  }
+  return logger as Logger;
+}

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { JobFailure, JobProgress } from './core/job.js';
+
+/** What every job event says about the job it concerns. */
+export interface JobEventBase {
+  jobId: string;
+  name: string;
+  queue: string;
+}
+
+/**
+ * The typed `noun:verb` events a Docket emits, in-process only. Job events
+ * come from the process that did the thing (the worker that ran the job, the
+ * caller that enqueued or cancelled it); other processes see the store.
+ */
+export interface DocketEvents {
+  'job:enqueued': JobEventBase & { created: boolean };
+  'job:started': JobEventBase & { attempt: number; workerId: string };
+  /** Coalesced: emitted when progress is written, at most every `worker.progressFlushMs`. */
+  'job:progress': JobEventBase & { progress: Omit<JobProgress, 'updatedAt'> };
+  /** `result` is the value the handler returned (what is stored is its JSON). */
+  'job:completed': JobEventBase & { attempt: number; result: unknown; durationMs: number };
+  'job:retrying': JobEventBase & { attempt: number; error: JobFailure; delayMs: number };
+  'job:failed': JobEventBase & { attempt: number; error: JobFailure };
+  'job:cancelled': JobEventBase & { reason: string };
+  'job:snoozed': JobEventBase & { attempt: number; delayMs: number };
+  /** Graceful shutdown put an unfinished job straight back to `waiting`. */
+  'job:released': JobEventBase & { attempt: number };
+  /** The rescuer found the job's lease expired (its worker vanished). */
+  'job:stalled': { jobId: string; outcome: 'requeued' | 'failed' };
+  /** This worker no longer holds the job's lease; the attempt's outcome is discarded. */
+  'job:lease-lost': JobEventBase & { attempt: number };
+  'worker:started': { workerId: string; queues: string[]; concurrency: number };
+  'worker:stopped': { workerId: string };
+  /** A store call of the worker failed; it retries on its own. */
+  'worker:error': { workerId: string; operation: string; error: unknown };
+  /** A rescuer or pruner pass failed; it runs again at its next interval. */
+  'maintenance:error': { task: 'rescue' | 'prune'; error: unknown };
+}
+
+export type DocketEventName = keyof DocketEvents;
+export type DocketListener<E extends DocketEventName> = (event: DocketEvents[E]) => void;
+
+/**
+ * A small typed emitter. A listener that throws is logged and does not stop
+ * the others, nor the worker that emitted.
+ */
+export class DocketEventEmitter {
+  private readonly listeners = new Map<DocketEventName, Set<(event: never) => void>>();
+
+  constructor(private readonly logger?: Logger) {}
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (event: never) => void);
+    return () => this.off(event, listener);
+  }
+
+  once<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void {
+    const off = this.on(event, (e) => {
+      off();
+      listener(e);
+    });
+    return off;
+  }
+
+  off<E extends DocketEventName>(event: E, listener: DocketListener<E>): void {
+    this.listeners.get(event)?.delete(listener as (event: never) => void);
+  }
+
+  /** Whether anyone listens: lets hot paths skip building an event. */
+  has(event: DocketEventName): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
+  }
+
+  emit<E extends DocketEventName>(event: E, payload: DocketEvents[E]): void {
+    const set = this.listeners.get(event);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as DocketListener<E>)(payload);
+      } catch (error) {
+        this.logger?.error({ err: error, event }, 'an event listener threw');
+      }
+    }
+  }
+}

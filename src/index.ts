@@ -1,0 +1,74 @@
+// The public surface of `docket`: explicit named exports only.
+
+export { Docket, type DocketOptions, type EnqueueCallOptions, type EnqueuedJob, type JobHandle, type ListJobsQuery, type WaitOptions } from './docket.js';
+export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase } from './events.js';
+export type { DefineJobOptions, JobDefinition, JobHandler } from './jobs/job-definition.js';
+export type { StandardSchemaV1 } from './jobs/standard-schema.js';
+export type { JobContext } from './worker/job-context.js';
+export type { Service } from './service.js';
+
+// Handler outcomes and typed errors (switch on `code`).
+export {
+  AbortReason,
+  DocketError,
+  ERROR_CODES,
+  InvalidTransitionError,
+  JobCancelledError,
+  JobFailedError,
+  JobNotFoundError,
+  JobTimeoutError,
+  LeaseLostError,
+  PermanentError,
+  SnoozeSignal,
+  StoreClosedError,
+  UnknownJobError,
+  ValidationError,
+  WaitTimeoutError,
+  isDocketError,
+  type ErrorCode,
+} from './core/errors.js';
+
+// The job model.
+export { FINISHED_STATES, JOB_STATES, UNFINISHED_STATES, type ClaimedJob, type JobFailure, type JobProgress, type JobRecord, type JobState, type Json, type NewJob } from './core/job.js';
+export type { AttemptOutcome, LeasedTransition, TransitionResult } from './core/outcome.js';
+export type { Backoff, RetryPolicy } from './core/next-state.js';
+
+// Configuration: named defaults and the option types.
+export {
+  DEFAULT_CANCEL_GRACE_MS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_STALLS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PRIORITY,
+  DEFAULT_PROGRESS_FLUSH_MS,
+  DEFAULT_PRUNE_INTERVAL_MS,
+  DEFAULT_QUEUE,
+  DEFAULT_RESCUE_INTERVAL_MS,
+  DEFAULT_RETENTION,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_WORKER_HEARTBEAT_MS,
+  type CoreConfig,
+  type EnqueueOptions,
+  type RetentionPolicy,
+  type RetentionRule,
+} from './core/config.js';
+
+// The clock seam (tests: `ManualClock` from `docket/testing`).
+export { systemClock, type Clock, type TimerHandle } from './core/clock.js';
+
+// The Store seam, for store authors and admin tooling.
+export type {
+  CancelResult,
+  JobPage,
+  QueueCounts,
+  QueueInfo,
+  StateCounts,
+  Store,
+  StoreCapabilities,
+  StoreNotification,
+  WorkerInfo,
+} from './store/store.js';

@@ -1,0 +1,174 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { AbortReason, JobTimeoutError, ValidationError } from '../core/errors.js';
+import type { ClaimedJob } from '../core/job.js';
+import { decideNextState, toFailure } from '../core/next-state.js';
+import type { AttemptOutcome } from '../core/outcome.js';
+import type { JobDefinition } from '../jobs/job-definition.js';
+import { createJobContext, type ProgressInput } from './job-context.js';
+
+export type AbortKind = AbortReason['kind'];
+
+export interface AttemptDeps {
+  clock: Clock;
+  logger: Logger;
+  cancelGraceMs: number;
+  maxResultBytes: number;
+  onProgress(attempt: Attempt, progress: ProgressInput): void;
+  /**
+   * Called once when the attempt's outcome is decided: by the handler
+   * settling, or by a grace running out after an abort. `null` means
+   * "nothing to apply" (the lease was lost).
+   */
+  onSettled(attempt: Attempt, outcome: AttemptOutcome | null, result: unknown): void;
+}
+
+/**
+ * One execution of a job: runs the handler with an AbortSignal, enforces the
+ * job's timeout, and turns whatever happened into an AttemptOutcome.
+ *
+ * After an abort for timeout or cancel the outcome is fixed (a timeout
+ * failure, `cancel`) whatever the handler does next; if the handler ignores
+ * its signal, that outcome is recorded once `cancelGraceMs` has passed, so
+ * a stuck handler cannot hold the job forever.
+ */
+export class Attempt {
+  readonly controller = new AbortController();
+  readonly startedAt: number;
+  abortKind: AbortKind | null = null;
+  /** The outcome is decided; later handler results are ignored. */
+  settled = false;
+  handlerDone = false;
+  private timeoutTimer: TimerHandle | null = null;
+  private graceTimer: TimerHandle | null = null;
+  private cancelReason = 'cancelled';
+
+  constructor(
+    readonly job: ClaimedJob,
+    readonly def: JobDefinition<never, unknown>,
+    private readonly deps: AttemptDeps,
+  ) {
+    this.startedAt = deps.clock.now();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  run(): void {
+    const { job, def, deps } = this;
+    if (job.timeoutMs !== null && job.timeoutMs > 0) {
+      const ms = job.timeoutMs;
+      this.timeoutTimer = deps.clock.setTimeout(() => this.abort('timeout', `job timed out after ${ms} ms`), ms);
+    }
+    const ctx = createJobContext(job, this.controller.signal, deps.logger, (p) => deps.onProgress(this, p));
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(def.handler(job.data as never, ctx));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => this.handlerSettled(true, value),
+      (error: unknown) => this.handlerSettled(false, error),
+    );
+  }
+
+  /** Fires the signal; for timeout and cancel, arms the grace after which the outcome is recorded anyway. */
+  abort(kind: AbortKind, message: string): void {
+    if (this.settled || this.controller.signal.aborted) return;
+    this.abortKind = kind;
+    if (kind === 'cancel') this.cancelReason = message;
+    this.clearTimeoutTimer();
+    this.controller.abort(new AbortReason(kind, message));
+    if (kind === 'lease-lost') {
+      // Not ours any more: nothing to record, and the slot is free at once.
+      this.settle(null, undefined);
+    } else if (kind === 'timeout' || kind === 'cancel') {
+      this.graceTimer = this.deps.clock.setTimeout(() => this.settleAborted(), this.deps.cancelGraceMs);
+    }
+  }
+
+  /** Shutdown: decide the outcome now (put back, or what an earlier abort fixed), then fire the signal. */
+  releaseForShutdown(): void {
+    if (this.settled) return;
+    if (this.abortKind === 'timeout' || this.abortKind === 'cancel') {
+      this.settleAborted();
+      return;
+    }
+    this.settle({ kind: 'release' }, undefined);
+    this.abortKind = 'shutdown';
+    this.controller.abort(new AbortReason('shutdown', 'the worker is shutting down'));
+  }
+
+  private handlerSettled(ok: boolean, value: unknown): void {
+    this.handlerDone = true;
+    if (this.settled) return;
+    if (this.abortKind) {
+      this.settleAborted();
+      return;
+    }
+    if (ok) {
+      const resultJson = this.serializeResult(value);
+      if (typeof resultJson !== 'string' && resultJson !== null) {
+        this.settle({ kind: 'fail', failure: toFailure(resultJson, this.job.attempt, new Date(this.deps.clock.now())) }, undefined);
+        return;
+      }
+      this.settle({ kind: 'complete', resultJson }, value);
+      return;
+    }
+    this.settle(this.decideFailure(value), undefined);
+  }
+
+  private settleAborted(): void {
+    if (this.settled) return;
+    if (this.abortKind === 'cancel') {
+      this.settle({ kind: 'cancel', reason: this.cancelReason }, undefined);
+    } else if (this.abortKind === 'timeout') {
+      this.settle(this.decideFailure(new JobTimeoutError(this.job.id, this.job.timeoutMs ?? 0)), undefined);
+    }
+  }
+
+  private decideFailure(error: unknown): AttemptOutcome {
+    return decideNextState({
+      attempt: this.job.attempt,
+      maxAttempts: this.job.maxAttempts,
+      error,
+      policy: this.def.retry,
+      now: new Date(this.deps.clock.now()),
+    });
+  }
+
+  /** The result's JSON, null for undefined, or the error that makes it unstorable (the work is done: no retry). */
+  private serializeResult(value: unknown): string | null | ValidationError {
+    if (value === undefined) return null;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch (error) {
+      return new ValidationError('INVALID_DATA', 'result', `the handler's result cannot be stored as JSON: ${(error as Error).message}`);
+    }
+    if (json === undefined) return new ValidationError('INVALID_DATA', 'result', `the handler's result (${typeof value}) cannot be stored as JSON`);
+    if (json.length > this.deps.maxResultBytes / 4) {
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > this.deps.maxResultBytes) {
+        return new ValidationError('PAYLOAD_TOO_LARGE', 'result', `the handler's result is ${bytes} bytes; the limit is ${this.deps.maxResultBytes}`);
+      }
+    }
+    return json;
+  }
+
+  private settle(outcome: AttemptOutcome | null, result: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.clearTimeoutTimer();
+    if (this.graceTimer) this.deps.clock.clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.deps.onSettled(this, outcome, result);
+  }
+
+  private clearTimeoutTimer(): void {
+    if (this.timeoutTimer) this.deps.clock.clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = null;
+  }
+}
