@@ -1,0 +1,133 @@
+import { jobColumns } from './job-row.js';
+import type { NamedQuery } from './hot-queries.js';
+
+const MS = `interval '1 millisecond'`;
+const FINISHED = `('completed','failed','cancelled')`;
+const EFFECTIVE_STATE = `CASE WHEN state = 'delayed' AND run_at <= now() THEN 'waiting' ELSE state END`;
+
+/** SQL of the operator-facing Store methods (cancel, retry, prune, lists, queues, workers), one per method. */
+export function buildAdminQueries(s: string, prefix: string) {
+  const q = (name: string, text: string): NamedQuery => ({ name: `${prefix}${name}`, text });
+  const cols = jobColumns();
+  return {
+    now: q('now', `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`),
+
+    getJob: q('get_job', `SELECT ${cols} FROM ${s}.jobs WHERE id = $1::bigint`),
+    getJobs: q('get_jobs', `SELECT ${cols} FROM ${s}.jobs WHERE id = ANY($1::bigint[])`),
+
+    /**
+     * cancelJob: waiting/delayed -> cancelled; active -> cancel_requested,
+     * and its worker is told by NOTIFY ($3 channel, $4 payload).
+     */
+    cancelJob: q(
+      'cancel_job',
+      `WITH cur AS (
+  SELECT id, state FROM ${s}.jobs WHERE id = $1::bigint AND state IN ('waiting','delayed','active') FOR UPDATE
+), upd AS (
+  UPDATE ${s}.jobs j SET
+    state = CASE WHEN cur.state = 'active' THEN j.state ELSE 'cancelled' END,
+    finished_at = CASE WHEN cur.state = 'active' THEN j.finished_at ELSE now() END,
+    cancel_requested = (cur.state = 'active'),
+    cancel_reason = $2::text
+  FROM cur WHERE j.id = cur.id
+  RETURNING ${jobColumns('j')}, cur.state AS prev_state
+)
+SELECT upd.*, CASE WHEN upd.prev_state = 'active' THEN (SELECT count(pg_notify($3::text, $4::text))) END AS notified FROM upd`,
+    ),
+
+    /**
+     * retryJob: a finished job starts over with fresh attempts. A key the job
+     * released on failure is taken back when nobody else took it meanwhile.
+     */
+    retryJob: q(
+      'retry_job',
+      `WITH upd AS (
+  UPDATE ${s}.jobs SET state = 'waiting', run_at = now(), attempt = 0, stalls = 0, started_at = NULL, finished_at = NULL,
+    lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, cancel_requested = false, cancel_reason = NULL, result = NULL,
+    progress_current = NULL, progress_total = NULL, progress_message = NULL, progress_updated_at = NULL
+  WHERE id = $1::bigint AND state IN ${FINISHED}
+  RETURNING *
+), rekey AS (
+  INSERT INTO ${s}.idempotency_keys (key, job_id, keep_forever, release_on_failure)
+  SELECT idempotency_key, id::bigint, (key_flags & 1) <> 0, (key_flags & 2) <> 0 FROM upd WHERE idempotency_key IS NOT NULL
+  ON CONFLICT (key) DO NOTHING
+)
+SELECT ${cols} FROM upd`,
+    ),
+
+    promoteJob: q(
+      'promote_job',
+      `UPDATE ${s}.jobs SET state = 'waiting', run_at = now() WHERE id = $1::bigint AND state = 'delayed' AND run_at > now() RETURNING ${cols}`,
+    ),
+
+    /** deleteJob: never an active job (its worker still holds it). Keys go too, unless kept forever. */
+    deleteJob: q(
+      'delete_job',
+      `WITH d AS (
+  DELETE FROM ${s}.jobs WHERE id = $1::bigint AND state <> 'active' RETURNING id, idempotency_key
+), k AS (
+  DELETE FROM ${s}.idempotency_keys k USING d WHERE k.key = d.idempotency_key AND k.job_id = d.id AND NOT k.keep_forever
+)
+SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT state FROM ${s}.jobs WHERE id = $1::bigint) AS state`,
+    ),
+
+    /**
+     * pruneJobs: oldest first, jobs older than $3 ms or beyond the newest $4,
+     * at most $5. The redundant state list lets the planner use jobs_finished.
+     */
+    pruneJobs: q(
+      'prune_jobs',
+      `WITH victims AS (
+  SELECT j.id FROM ${s}.jobs j
+  WHERE j.queue = $1::text AND j.state = $2::text AND j.state IN ${FINISHED} AND (
+    ($3::float8 IS NOT NULL AND j.finished_at < now() - $3::float8 * ${MS})
+    OR ($4::int IS NOT NULL AND j.id NOT IN (
+      SELECT k.id FROM ${s}.jobs k WHERE k.queue = $1::text AND k.state = $2::text AND k.state IN ${FINISHED}
+      ORDER BY k.finished_at DESC, k.id DESC LIMIT $4::int))
+  )
+  ORDER BY j.finished_at, j.id
+  LIMIT $5::int
+  FOR UPDATE SKIP LOCKED
+), d AS (
+  DELETE FROM ${s}.jobs j USING victims v WHERE j.id = v.id RETURNING j.id, j.idempotency_key
+), k AS (
+  DELETE FROM ${s}.idempotency_keys k USING d WHERE k.key = d.idempotency_key AND k.job_id = d.id AND NOT k.keep_forever
+)
+SELECT count(*)::int AS deleted FROM d`,
+    ),
+
+    /**
+     * Counts by queue and effective state (a due delayed job counts as
+     * waiting); stored queue rows (paused ones) appear with state NULL.
+     */
+    countJobs: q(
+      'count_jobs',
+      `SELECT queue, ${EFFECTIVE_STATE} AS state, count(*)::int AS n, NULL::boolean AS paused FROM ${s}.jobs
+WHERE $1::text IS NULL OR queue = $1::text GROUP BY 1, 2
+UNION ALL
+SELECT name, NULL, 0, paused FROM ${s}.queues WHERE $1::text IS NULL OR name = $1::text`,
+    ),
+
+    setQueuePaused: q(
+      'set_queue_paused',
+      `INSERT INTO ${s}.queues (name, paused) VALUES ($1::text, $2::bool) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused`,
+    ),
+
+    recordWorker: q(
+      'record_worker',
+      `INSERT INTO ${s}.workers (id, host, pid, queues, concurrency, active_jobs, started_at, last_heartbeat_at)
+VALUES ($1::text, $2::text, $3::int, $4::text[], $5::int, $6::int, $7::timestamptz, now())
+ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues = excluded.queues, concurrency = excluded.concurrency,
+  active_jobs = excluded.active_jobs, started_at = excluded.started_at, last_heartbeat_at = now()`,
+    ),
+    removeWorker: q('remove_worker', `DELETE FROM ${s}.workers WHERE id = $1::text`),
+    listWorkers: q(
+      'list_workers',
+      `SELECT id, host, pid, queues, concurrency, active_jobs, (extract(epoch FROM started_at) * 1000)::float8 AS started_at,
+  (extract(epoch FROM last_heartbeat_at) * 1000)::float8 AS last_heartbeat_at
+FROM ${s}.workers WHERE last_heartbeat_at >= now() - $1::float8 * ${MS} ORDER BY id`,
+    ),
+  };
+}
+
+export type AdminQueries = ReturnType<typeof buildAdminQueries>;

@@ -1,0 +1,126 @@
+import type { JobFailure, JobRecord, JobState } from '../../core/job.js';
+
+/**
+ * The job columns every query returns. Timestamps come back as epoch
+ * milliseconds (float8): parsing a number is much cheaper than parsing a
+ * timestamptz string, and it does not depend on the session's TimeZone or
+ * DateStyle (a user's own client in `enqueue({ tx })` may set either).
+ */
+export function jobColumns(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  const ms = (c: string) => `(extract(epoch FROM ${a}${c}) * 1000)::float8 AS ${c}`;
+  return [
+    `${a}id::text AS id`,
+    `${a}name`,
+    `${a}queue`,
+    `${a}data`,
+    // A delayed job whose time has come reads as waiting: it is runnable, nothing rewrites it.
+    `CASE WHEN ${a}state = 'delayed' AND ${a}run_at <= now() THEN 'waiting' ELSE ${a}state END AS state`,
+    `${a}priority`,
+    ms('run_at'),
+    ms('created_at'),
+    ms('started_at'),
+    ms('finished_at'),
+    `${a}attempt`,
+    `${a}max_attempts`,
+    `${a}timeout_ms::float8 AS timeout_ms`,
+    `${a}stalls`,
+    `${a}lease_token`,
+    ms('lease_expires_at'),
+    `${a}worker_id`,
+    `${a}cancel_requested`,
+    `${a}progress_current`,
+    `${a}progress_total`,
+    `${a}progress_message`,
+    ms('progress_updated_at'),
+    `${a}result`,
+    `${a}error`,
+    `${a}idempotency_key`,
+    `${a}schedule_name`,
+    ms('fire_time'),
+  ].join(', ');
+}
+
+export interface JobRow {
+  id: string;
+  name: string;
+  queue: string;
+  data: unknown;
+  state: JobState;
+  priority: number;
+  run_at: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  attempt: number;
+  max_attempts: number;
+  timeout_ms: number | null;
+  stalls: number;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  worker_id: string | null;
+  cancel_requested: boolean;
+  progress_current: number | null;
+  progress_total: number | null;
+  progress_message: string | null;
+  progress_updated_at: number | null;
+  result: unknown;
+  error: (Omit<JobFailure, 'at'> & { at: string | number }) | null;
+  idempotency_key: string | null;
+  schedule_name: string | null;
+  fire_time: number | null;
+}
+
+const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+export function toJobRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    queue: r.queue,
+    data: r.data,
+    state: r.state,
+    priority: r.priority,
+    runAt: new Date(r.run_at),
+    createdAt: new Date(r.created_at),
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    timeoutMs: r.timeout_ms,
+    stalls: r.stalls,
+    leaseToken: r.lease_token,
+    leaseExpiresAt: date(r.lease_expires_at),
+    workerId: r.worker_id,
+    cancelRequested: r.cancel_requested,
+    progress:
+      r.progress_updated_at === null
+        ? null
+        : { current: r.progress_current ?? 0, total: r.progress_total, message: r.progress_message, updatedAt: new Date(r.progress_updated_at) },
+    result: r.result ?? null,
+    error: r.error === null ? null : toFailure(r.error),
+    idempotencyKey: r.idempotency_key,
+    scheduleName: r.schedule_name,
+    fireTime: date(r.fire_time),
+  };
+}
+
+function toFailure(f: NonNullable<JobRow['error']>): JobFailure {
+  return { message: f.message, name: f.name, code: f.code ?? null, stack: f.stack ?? null, attempt: f.attempt, at: new Date(f.at) };
+}
+
+/** JSON text of a failure as stored in the `error` column (`at` in epoch ms, as the SQLite store keeps it). */
+export function failureJson(f: JobFailure): string {
+  return JSON.stringify({ message: f.message, name: f.name, code: f.code, stack: f.stack, attempt: f.attempt, at: f.at.getTime() });
+}
+
+const MAX_BIGINT = 9223372036854775807n;
+
+/**
+ * Job ids are bigint text. Anything else cannot name a job, so callers treat
+ * it as "not found" rather than sending it to the server to fail a cast.
+ */
+export function parseJobId(id: unknown): string | null {
+  if (typeof id !== 'string' || !/^[1-9][0-9]{0,18}$/.test(id)) return null;
+  return BigInt(id) <= MAX_BIGINT ? id : null;
+}

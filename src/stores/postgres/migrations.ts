@@ -1,0 +1,143 @@
+import type { PoolClient } from 'pg';
+import { DocketError } from '../../core/errors.js';
+
+/**
+ * Versioned migrations, append-only: a released migration is never edited;
+ * a change is a new entry with the next version. Each runs inside the one
+ * transaction `migrate()` holds, under an advisory lock, so processes that
+ * start together apply each version exactly once.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL for the given (already quoted) schema identifier. */
+  sql(schema: string): string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, idempotency keys, queues, workers',
+    sql: (s) => `
+CREATE TABLE ${s}.jobs (
+  id                  bigserial PRIMARY KEY,
+  name                text NOT NULL,
+  queue               text NOT NULL,
+  -- json, not jsonb: the handler gets back the exact text that was enqueued
+  data                json NOT NULL,
+  state               text NOT NULL CHECK (state IN ('waiting','delayed','active','completed','failed','cancelled')),
+  priority            integer NOT NULL DEFAULT 0,
+  run_at              timestamptz NOT NULL,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  started_at          timestamptz,
+  finished_at         timestamptz,
+  attempt             integer NOT NULL DEFAULT 0,
+  max_attempts        integer NOT NULL,
+  timeout_ms          bigint,
+  stalls              integer NOT NULL DEFAULT 0,
+  lease_token         text,
+  lease_expires_at    timestamptz,
+  worker_id           text,
+  cancel_requested    boolean NOT NULL DEFAULT false,
+  cancel_reason       text,
+  progress_current    double precision,
+  progress_total      double precision,
+  progress_message    text,
+  progress_updated_at timestamptz,
+  result              json,
+  error               json,
+  idempotency_key     text,
+  -- 1: keep the key forever, 2: release it on failure (so a manual retry can take it back as it was)
+  key_flags           smallint NOT NULL DEFAULT 0,
+  schedule_name       text,
+  fire_time           timestamptz
+);
+-- The hot path: runnable jobs in claim order. Finished jobs never enter it.
+CREATE INDEX jobs_runnable ON ${s}.jobs (queue, priority DESC, run_at, id) WHERE state IN ('waiting','delayed');
+-- The rescuer's scan for expired leases.
+CREATE INDEX jobs_active_lease ON ${s}.jobs (lease_expires_at) WHERE state = 'active';
+-- The pruner's scan by queue, state and age.
+CREATE INDEX jobs_finished ON ${s}.jobs (queue, state, finished_at) WHERE state IN ('completed','failed','cancelled');
+-- Jobs of a schedule that are still pending (the scheduler's maxRunning check, listing by schedule).
+CREATE INDEX jobs_schedule ON ${s}.jobs (schedule_name, state) WHERE schedule_name IS NOT NULL;
+
+-- Keys live apart from jobs so a run-once key can outlive its pruned job.
+CREATE TABLE ${s}.idempotency_keys (
+  key                 text PRIMARY KEY,
+  job_id              bigint NOT NULL,
+  keep_forever        boolean NOT NULL,
+  release_on_failure  boolean NOT NULL,
+  created_at          timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE ${s}.queues (
+  name    text PRIMARY KEY,
+  paused  boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE ${s}.workers (
+  id                 text PRIMARY KEY,
+  host               text NOT NULL,
+  pid                integer NOT NULL,
+  queues             text[] NOT NULL,
+  concurrency        integer NOT NULL,
+  active_jobs        integer NOT NULL,
+  started_at         timestamptz NOT NULL,
+  last_heartbeat_at  timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Advisory-lock class id for docket migrations ("dk"); the key is the schema's hash. */
+const MIGRATION_LOCK_CLASS = 0x646b;
+
+/**
+ * Applies pending migrations (or, with `apply: false`, checks there are none)
+ * in one transaction under a per-schema advisory lock. Returns the versions applied.
+ */
+export async function runMigrations(client: PoolClient, opts: { schema: string; quotedSchema: string; apply: boolean }): Promise<number[]> {
+  const s = opts.quotedSchema;
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, opts.schema]);
+    let current: number[] = [];
+    const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${s}.migrations`]);
+    if (exists.rows[0]?.t) {
+      current = (await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations ORDER BY version`)).rows.map((r) => r.version);
+    } else if (opts.apply) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(`CREATE TABLE ${s}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    }
+    const newest = current.length > 0 ? Math.max(...current) : 0;
+    if (newest > LATEST_SCHEMA_VERSION) {
+      throw new DocketError('STORE_ERROR', `schema ${opts.schema} is at version ${newest}, newer than this docket knows (${LATEST_SCHEMA_VERSION}); upgrade docket`, {
+        schema: opts.schema,
+        version: newest,
+        known: LATEST_SCHEMA_VERSION,
+      });
+    }
+    const pending = MIGRATIONS.filter((m) => !current.includes(m.version));
+    if (!opts.apply) {
+      await client.query('ROLLBACK');
+      if (pending.length > 0) {
+        throw new DocketError('STORE_ERROR', `schema ${opts.schema} lacks migrations ${pending.map((m) => m.version).join(', ')}; run \`docket migrate\` (this store was created with migrate: false)`, {
+          schema: opts.schema,
+          pending: pending.map((m) => m.version),
+        });
+      }
+      return [];
+    }
+    for (const m of pending) {
+      await client.query(m.sql(s));
+      await client.query(`INSERT INTO ${s}.migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+    }
+    await client.query('COMMIT');
+    return pending.map((m) => m.version);
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
