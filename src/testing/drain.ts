@@ -24,10 +24,14 @@ export async function drain(docket: Docket, options: DrainOptions = {}): Promise
   const deadline = Date.now() + timeoutMs;
   let wake: (() => void) | null = null;
   const offs = SETTLE_EVENTS.map((e) => docket.on(e, () => wake?.()));
+  let drained = false;
   try {
     for (;;) {
       const pending = await pendingJobs(docket, options.includeDelayed ?? false);
-      if (pending === 0) return;
+      if (pending === 0) {
+        drained = true;
+        return;
+      }
       if (Date.now() > deadline) throw new Error(`drain: ${pending} job(s) still pending after ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => resolve(), RECHECK_MS);
@@ -40,7 +44,8 @@ export async function drain(docket: Docket, options: DrainOptions = {}): Promise
     }
   } finally {
     for (const off of offs) off();
-    if (!wasRunning) await docket.stop();
+    // After a timeout, stuck jobs are released at once rather than after the shutdown grace.
+    if (!wasRunning) await docket.stop(drained ? {} : { graceMs: 0 });
   }
 }
 

@@ -39,6 +39,8 @@ export class Worker implements Service {
   private readonly activeByQueue = new Map<string, number>();
   private readonly applying = new Set<Promise<void>>();
   private hint = false;
+  /** Queues the last claim could not fully serve (per-queue concurrency reached, or it gave all we asked for). */
+  private blockedQueues = new Set<string>();
   private nextPollAt = 0;
   private wakeUp: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -167,6 +169,8 @@ export class Worker implements Service {
         return max == null ? Infinity : max - (this.activeByQueue.get(q) ?? 0);
       },
     });
+    const asked = new Set(limits.map((l) => l.queue));
+    this.blockedQueues = new Set(queues.filter((q) => !asked.has(q)));
     if (limits.length === 0) return;
     let jobs: ClaimedJob[];
     try {
@@ -181,7 +185,12 @@ export class Worker implements Service {
       this.startAttempt(job);
     }
     // A queue that gave all we asked for probably has more: claim again as soon as slots allow.
-    if (limits.some((l) => (got.get(l.queue) ?? 0) >= l.limit)) this.hint = true;
+    for (const l of limits) {
+      if ((got.get(l.queue) ?? 0) >= l.limit) {
+        this.hint = true;
+        this.blockedQueues.add(l.queue);
+      }
+    }
   }
 
   private sleep(ms: number | null): Promise<void> {
@@ -257,6 +266,8 @@ export class Worker implements Service {
     this.active.delete(attempt.job.id);
     const q = attempt.job.queue;
     this.activeByQueue.set(q, (this.activeByQueue.get(q) ?? 1) - 1);
+    // A slot of a queue we could not fully serve: it may have jobs waiting.
+    if (this.blockedQueues.has(q)) this.hint = true;
     if (this.active.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
