@@ -151,7 +151,14 @@ export class Notifier {
   private async connect(): Promise<void> {
     if (this.closed) return;
     this.connecting = true;
-    const client = this.deps.createClient();
+    let client: Client;
+    try {
+      client = this.deps.createClient();
+    } catch (e) {
+      this.connecting = false;
+      this.scheduleReconnect(e);
+      return;
+    }
     let lost = false;
     const onLost = (err?: unknown) => {
       if (lost) return;

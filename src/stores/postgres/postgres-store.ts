@@ -143,6 +143,11 @@ export class PostgresStore implements Store {
     return this.notifier.subscribe(listener);
   }
 
+  /** Whether the LISTEN connection is up (it starts with the first `subscribe`). */
+  get listening(): boolean {
+    return this.notifier.listening;
+  }
+
   /** Resolves once this store's LISTEN connection is up (after `subscribe`). */
   whenListening(): Promise<void> {
     return this.notifier.whenListening();

@@ -203,7 +203,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       await asPgUser(bins.pgCtl, ['-D', dataDir, '-l', logFile, '-o', serverOpts, '-w', '-t', '60', 'start']);
     },
     async restart() {
-      await asPgUser(bins.pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'restart']);
+      // -l again: without it the restarted server would inherit (and hold open) our stdout pipe.
+      await asPgUser(bins.pgCtl, ['-D', dataDir, '-l', logFile, '-m', 'fast', '-w', '-t', '60', 'restart']);
     },
     async stop() {
       if (removed) return;
