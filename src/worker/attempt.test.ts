@@ -20,13 +20,15 @@ function claimed(over: Partial<ClaimedJob> = {}): ClaimedJob {
 
 function run(handler: JobHandler<unknown, unknown>, job = claimed(), retry = { backoff: { type: 'fixed' as const, delayMs: 1_000 }, jitter: 0 }) {
   const clock = new ManualClock(0);
-  const settled = vi.fn<(a: Attempt, o: AttemptOutcome | null, r: unknown) => void>();
+  let settledOnce!: () => void;
+  const settledPromise = new Promise<void>((r) => (settledOnce = r));
+  const settled = vi.fn<(a: Attempt, o: AttemptOutcome | null, r: unknown) => void>(() => settledOnce());
   const onProgress = vi.fn();
   const def = resolveJobDefinition('j', { handler, retry });
   const attempt = new Attempt(job, def as never, { clock, logger, cancelGraceMs: 500, maxResultBytes: 1_000, onProgress, onSettled: settled });
   attempt.run();
   const outcome = async () => {
-    await vi.waitFor(() => expect(settled).toHaveBeenCalled());
+    await settledPromise;
     expect(settled).toHaveBeenCalledOnce();
     return settled.mock.calls[0]![1];
   };
