@@ -97,6 +97,33 @@ export interface Store {
   removeWorker(params: { workerId: string }): Promise<void>;
   /** Workers seen within `aliveWithinMs` (store clock). */
   listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]>;
+
+  // ------------------------------------------------------------------ stats
+  /**
+   * Finished-job statistics for the admin API: jobs finished within each
+   * window ending now (store clock), and run time (finishedAt - startedAt of
+   * the last attempt) per job name over completed and failed jobs finished
+   * within `runTimeWindowMs`. Only jobs still stored count (retention prunes).
+   * Optional so each store can add it in its own change; the conformance
+   * suite fails for a store without it.
+   */
+  jobStats?(params: JobStatsParams): Promise<JobStats>;
+}
+
+export interface JobStatsParams {
+  /** Window lengths in ms, each ending at the store's now. */
+  windowsMs: number[];
+  runTimeWindowMs: number;
+  queue?: string;
+}
+
+export interface JobStats {
+  /** The store's now, where every window ends. */
+  at: Date;
+  /** In the order of `windowsMs`. */
+  windows: Array<{ windowMs: number; completed: number; failed: number; cancelled: number }>;
+  /** Sorted by name. p95 is nearest-rank: the smallest run time >= 95 % of the others. */
+  byName: Array<{ name: string; completed: number; failed: number; meanRunMs: number | null; p95RunMs: number | null }>;
 }
 
 export type StoreNotification =
