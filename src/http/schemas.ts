@@ -140,6 +140,8 @@ export const EnqueueBody = z
     delayMs: z.number().int().nonnegative().optional(),
     runAt: isoDate.optional(),
     idempotencyKey: z.string().min(1).max(512).optional(),
+    keepKeyForever: z.boolean().optional().openapi({ description: 'keep the idempotency key after the job is pruned (run-once work)' }),
+    releaseKeyOnFailure: z.boolean().optional().openapi({ description: 'free the key when the job ends failed' }),
     maxAttempts: z.number().int().min(1).max(1000).optional(),
     timeoutMs: z.number().int().positive().nullable().optional(),
   })

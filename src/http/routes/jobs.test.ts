@@ -52,6 +52,8 @@ describe('POST /api/v1/jobs (enqueue)', () => {
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const at = await enqueue({ name: 'send-email', runAt });
     expect(at.body.job).toMatchObject({ state: 'delayed', runAt });
+    const opts = await enqueue({ name: 'send-email', maxAttempts: 7, timeoutMs: 5_000, idempotencyKey: 'kept', keepKeyForever: true });
+    expect(opts.body.job).toMatchObject({ maxAttempts: 7, timeoutMs: 5_000, idempotencyKey: 'kept' });
   });
 
   it.each([
