@@ -114,6 +114,29 @@ describe('serveAdmin', () => {
     server = null;
   });
 
+  it('end to end over HTTP: enqueue, watch it complete on the event stream, read the result', async () => {
+    docket = createTestDocket();
+    docket.defineJob('add', { async handler(data: { a: number; b: number }) {
+      return data.a + data.b;
+    } });
+    await docket.start();
+    server = await serveAdmin({ docket, keys: { admin: [ADMIN] }, host: '127.0.0.1', port: 0, logger: false });
+    const headers = { 'x-api-key': ADMIN };
+    const events = new SseReader((await fetch(`${server.url}/api/v1/events?name=add`, { headers })).body!);
+    await events.until('counts');
+    const res = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'add', data: { a: 2, b: 3 } }) });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    for (;;) {
+      const frame = await events.until('job:completed');
+      expect(frame).not.toBeNull();
+      if (JSON.parse(frame!.data!).jobId === id) break;
+    }
+    await events.cancel();
+    const job = (await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers })).json()) as { state: string; result: unknown };
+    expect(job).toMatchObject({ state: 'completed', result: 5 });
+  });
+
   it('reports a busy port as an error', async () => {
     docket = createTestDocket();
     server = await serveAdmin({ docket, keys: {}, port: 0, logger: false });
