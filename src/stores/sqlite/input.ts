@@ -1,0 +1,121 @@
+import { ValidationError } from '../../core/errors.js';
+import { JOB_STATES, type JobState, type NewJob } from '../../core/job.js';
+import type { AttemptOutcome, LeasedTransition } from '../../core/outcome.js';
+import { assertName, describe } from '../../core/validate.js';
+import type { ClaimParams, ListJobsParams, PruneParams } from '../../store/store.js';
+
+/**
+ * Checks on what callers hand the store. Core validates user input first;
+ * these guard the store's own invariants, before any write, so a bad batch
+ * writes nothing.
+ */
+
+export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
+  if (!Array.isArray(jobs)) throw invalid('jobs', `jobs must be an array (got ${describe(jobs)})`);
+  jobs.forEach((job: Partial<NewJob>, i) => {
+    const f = (k: string): string => `jobs[${i}].${k}`;
+    if (typeof job !== 'object' || job === null) throw invalid(`jobs[${i}]`, `jobs[${i}] must be an object`);
+    assertName(f('name'), job.name);
+    assertName(f('queue'), job.queue);
+    if (typeof job.dataJson !== 'string') throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} must be a JSON string`);
+    int(f('priority'), job.priority, -1e9, 1e9);
+    num(f('delayMs'), job.delayMs, 0);
+    if (job.runAt !== null && !isDate(job.runAt)) throw invalid(f('runAt'), `${f('runAt')} must be a valid Date or null`);
+    int(f('maxAttempts'), job.maxAttempts, 1, 1e9);
+    if (job.timeoutMs !== null) int(f('timeoutMs'), job.timeoutMs, 1, Number.MAX_SAFE_INTEGER);
+    if (job.idempotencyKey !== null && (typeof job.idempotencyKey !== 'string' || job.idempotencyKey.length === 0)) {
+      throw invalid(f('idempotencyKey'), `${f('idempotencyKey')} must be a non-empty string or null`);
+    }
+    bool(f('keepKeyForever'), job.keepKeyForever);
+    bool(f('releaseKeyOnFailure'), job.releaseKeyOnFailure);
+    if (job.scheduleName !== null && typeof job.scheduleName !== 'string') throw invalid(f('scheduleName'), `${f('scheduleName')} must be a string or null`);
+    if (job.fireTime !== null && !isDate(job.fireTime)) throw invalid(f('fireTime'), `${f('fireTime')} must be a valid Date or null`);
+  });
+}
+
+export function checkClaim(p: ClaimParams): void {
+  if (typeof p.workerId !== 'string' || p.workerId.length === 0) throw invalid('workerId', 'workerId must be a non-empty string');
+  if (!Array.isArray(p.queues)) throw invalid('queues', 'queues must be an array');
+  p.queues.forEach((q, i) => {
+    assertName(`queues[${i}].queue`, q?.queue);
+    int(`queues[${i}].limit`, q.limit, 0, 1_000_000);
+  });
+  if (!Array.isArray(p.names) || p.names.some((n) => typeof n !== 'string')) throw invalid('names', 'names must be an array of strings');
+  int('leaseMs', p.leaseMs, 1, Number.MAX_SAFE_INTEGER);
+}
+
+const OUTCOME_KINDS = new Set<AttemptOutcome['kind']>(['complete', 'retry', 'fail', 'snooze', 'release', 'cancel']);
+
+export function checkTransitions(ts: LeasedTransition[]): void {
+  if (!Array.isArray(ts)) throw invalid('transitions', 'transitions must be an array');
+  ts.forEach((t, i) => {
+    const f = `transitions[${i}]`;
+    if (typeof t?.jobId !== 'string' || typeof t.leaseToken !== 'string') throw invalid(f, `${f} needs a jobId and a leaseToken`);
+    const o = t.outcome;
+    if (!o || !OUTCOME_KINDS.has(o.kind)) throw invalid(`${f}.outcome.kind`, `${f}.outcome.kind is not an outcome (got ${describe(o?.kind)})`);
+    if ((o.kind === 'retry' || o.kind === 'snooze')) num(`${f}.outcome.delayMs`, o.delayMs, 0);
+    if ((o.kind === 'retry' || o.kind === 'fail') && (!o.failure || typeof o.failure.message !== 'string' || !isDate(o.failure.at))) {
+      throw invalid(`${f}.outcome.failure`, `${f}.outcome.failure must be a JobFailure`);
+    }
+    if (o.kind === 'complete' && o.resultJson !== null && typeof o.resultJson !== 'string') {
+      throw invalid(`${f}.outcome.resultJson`, `${f}.outcome.resultJson must be a JSON string or null`);
+    }
+  });
+}
+
+export function checkLeaseMs(leaseMs: unknown): void {
+  int('leaseMs', leaseMs, 1, Number.MAX_SAFE_INTEGER);
+}
+
+export function checkPrune(p: PruneParams): void {
+  assertName('queue', p.queue);
+  if (!['completed', 'failed', 'cancelled'].includes(p.state)) throw invalid('state', `state must be completed, failed or cancelled (got ${describe(p.state)})`);
+  if (p.maxAgeMs !== null) int('maxAgeMs', p.maxAgeMs, 0, Number.MAX_SAFE_INTEGER);
+  if (p.maxCount !== null) int('maxCount', p.maxCount, 0, Number.MAX_SAFE_INTEGER);
+  int('limit', p.limit, 1, 1_000_000);
+}
+
+export function checkList(p: ListJobsParams): Set<JobState> | null {
+  int('limit', p.limit, 1, 10_000);
+  if (p.order !== undefined && p.order !== 'asc' && p.order !== 'desc') throw invalid('order', `order must be 'asc' or 'desc'`);
+  if (p.createdAfter !== undefined && !isDate(p.createdAfter)) throw invalid('createdAfter', 'createdAfter must be a valid Date');
+  if (p.createdBefore !== undefined && !isDate(p.createdBefore)) throw invalid('createdBefore', 'createdBefore must be a valid Date');
+  if (p.states === undefined) return null;
+  if (!Array.isArray(p.states) || p.states.some((s) => !(JOB_STATES as readonly string[]).includes(s))) {
+    throw invalid('states', `states must be a list of ${JOB_STATES.join(', ')}`);
+  }
+  return new Set(p.states);
+}
+
+export function int(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw invalid(field, `${field} must be an integer in [${min}, ${max}] (got ${describe(v)})`);
+  }
+  return v;
+}
+
+function num(field: string, v: unknown, min: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw invalid(field, `${field} must be a number >= ${min} (got ${describe(v)})`);
+}
+
+function bool(field: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw invalid(field, `${field} must be a boolean (got ${describe(v)})`);
+}
+
+function isDate(v: unknown): v is Date {
+  return v instanceof Date && !Number.isNaN(v.getTime());
+}
+
+export function invalid(field: string, message: string): ValidationError {
+  return new ValidationError('INVALID_OPTION', field, message);
+}
+
+export function checkProgress(updates: Array<{ jobId: string; leaseToken: string; progress: { current: number; total: number | null; message: string | null } }>): void {
+  if (!Array.isArray(updates)) throw invalid('updates', 'updates must be an array');
+  updates.forEach(({ progress: p }, i) => {
+    const f = `updates[${i}].progress`;
+    if (typeof p?.current !== 'number' || !Number.isFinite(p.current)) throw invalid(`${f}.current`, `${f}.current must be a finite number`);
+    if (p.total !== null && (typeof p.total !== 'number' || !Number.isFinite(p.total))) throw invalid(`${f}.total`, `${f}.total must be a finite number or null`);
+    if (p.message !== null && typeof p.message !== 'string') throw invalid(`${f}.message`, `${f}.message must be a string or null`);
+  });
+}

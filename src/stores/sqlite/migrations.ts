@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+import { SqliteStoreError } from './errors.js';
+
+/**
+ * Versioned schema migrations. APPEND-ONLY: never edit or reorder an entry
+ * that has shipped; add a new one with the next version. `migrate()` applies
+ * the missing ones in order, in one BEGIN IMMEDIATE transaction, so processes
+ * racing to migrate one file see either none or all of them.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, idempotency keys, queues, workers',
+    sql: `
+      CREATE TABLE docket_jobs (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, so kept keys and ids stay unambiguous
+        name                TEXT    NOT NULL,
+        queue               TEXT    NOT NULL,
+        data                TEXT    NOT NULL,                  -- JSON as enqueued
+        state               TEXT    NOT NULL CHECK (state IN ('waiting','delayed','active','completed','failed','cancelled')),
+        priority            INTEGER NOT NULL,
+        run_at              INTEGER NOT NULL,                  -- ms since epoch, store clock (all times below too)
+        created_at          INTEGER NOT NULL,
+        started_at          INTEGER,
+        finished_at         INTEGER,
+        attempt             INTEGER NOT NULL DEFAULT 0,
+        max_attempts        INTEGER NOT NULL,
+        timeout_ms          INTEGER,
+        stalls              INTEGER NOT NULL DEFAULT 0,
+        lease_token         TEXT,
+        lease_expires_at    INTEGER,
+        worker_id           TEXT,
+        cancel_requested    INTEGER NOT NULL DEFAULT 0,
+        cancel_reason       TEXT,
+        progress_current    REAL,
+        progress_total      REAL,
+        progress_message    TEXT,
+        progress_updated_at INTEGER,
+        result              TEXT,                              -- JSON
+        error               TEXT,                              -- JSON JobFailure, 'at' in ms
+        idempotency_key     TEXT,
+        key_flags           INTEGER NOT NULL DEFAULT 0,        -- 1: keep forever, 2: release on failure
+        schedule_name       TEXT,
+        fire_time           INTEGER
+      );
+      -- Index choice is measured: an index whose key or WHERE mentions \`state\` is
+      -- touched by every claim and completion, so only the claim index does;
+      -- the others key on columns that change once (lease_expires_at, finished_at)
+      -- or never (queue, id). Invariants the store keeps:
+      --   lease_expires_at IS NOT NULL  <=>  state = 'active'
+      --   finished_at IS NOT NULL       <=>  state IN ('completed', 'failed', 'cancelled')
+
+      -- The claim: runnable jobs of one queue in claim order. The trailing state
+      -- makes it covering for counting waiting/delayed.
+      CREATE INDEX docket_jobs_claim ON docket_jobs (queue, priority DESC, run_at, id, state)
+        WHERE state IN ('waiting', 'delayed');
+      -- The rescuer (and active counts): active jobs by lease expiry.
+      CREATE INDEX docket_jobs_lease ON docket_jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+      -- The pruner, finished counts and listing finished jobs by state.
+      CREATE INDEX docket_jobs_finished ON docket_jobs (state, queue, finished_at) WHERE finished_at IS NOT NULL;
+      -- Listing a queue newest first (id order = creation order).
+      CREATE INDEX docket_jobs_queue ON docket_jobs (queue, id);
+      -- Jobs of one schedule.
+      CREATE INDEX docket_jobs_schedule ON docket_jobs (schedule_name, id) WHERE schedule_name IS NOT NULL;
+
+      -- Keys live apart from jobs so a kept key outlives its pruned job.
+      CREATE TABLE docket_idempotency_keys (
+        key                TEXT    PRIMARY KEY,
+        job_id             INTEGER NOT NULL,
+        keep_forever       INTEGER NOT NULL,
+        release_on_failure INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX docket_idempotency_keys_job ON docket_idempotency_keys (job_id);
+
+      -- A row only for queues someone configured (paused); queues with jobs exist implicitly.
+      CREATE TABLE docket_queues (
+        queue      TEXT    PRIMARY KEY,
+        paused     INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE docket_workers (
+        id                TEXT    PRIMARY KEY,
+        host              TEXT    NOT NULL,
+        pid               INTEGER NOT NULL,
+        queues            TEXT    NOT NULL,                    -- JSON array
+        concurrency       INTEGER NOT NULL,
+        active_jobs       INTEGER NOT NULL,
+        started_at        INTEGER NOT NULL,
+        last_heartbeat_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS docket_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`;
+
+/** Applies the missing migrations in one write transaction. Returns the versions applied. */
+export function runMigrations(db: Database.Database, nowMs: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  assertOrdered(migrations);
+  const apply = db.transaction((): number[] => {
+    db.exec(CREATE_MIGRATIONS_TABLE);
+    const applied = new Set((db.prepare('SELECT version FROM docket_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+    const latest = migrations.at(-1)?.version ?? 0;
+    const newer = [...applied].filter((v) => v > latest);
+    if (newer.length > 0) {
+      throw new SqliteStoreError(
+        `the database has schema version ${Math.max(...newer)}, newer than this docket knows (${latest}); upgrade docket`,
+        { versions: newer },
+      );
+    }
+    const record = db.prepare('INSERT INTO docket_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const done: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, nowMs);
+      done.push(m.version);
+    }
+    return done;
+  });
+  return apply.immediate();
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new SqliteStoreError(`migration list is not contiguous: entry ${i} has version ${m.version}`);
+  });
+}

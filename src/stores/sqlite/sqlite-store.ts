@@ -1,0 +1,431 @@
+import Database from 'better-sqlite3';
+import type { Clock } from '../../core/clock.js';
+import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
+import type { ClaimedJob, JobProgress, JobRecord } from '../../core/job.js';
+import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
+import { assertName } from '../../core/validate.js';
+import type {
+  CancelResult,
+  ClaimParams,
+  EnqueueParams,
+  EnqueueResult,
+  ExtendLeasesParams,
+  ExtendLeasesResult,
+  JobPage,
+  ListJobsParams,
+  PruneParams,
+  QueueCounts,
+  QueueInfo,
+  RescueResult,
+  Store,
+  StoreCapabilities,
+  StoreNotification,
+  WorkerInfo,
+  WorkerInfoInput,
+} from '../../store/store.js';
+import { insertJobs } from './enqueue.js';
+import { SqliteStoreError, wrapSqliteError } from './errors.js';
+import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
+import { MIGRATIONS, runMigrations } from './migrations.js';
+import { resolveSqliteOptions, type SqliteStoreOptions, type SqliteSynchronous } from './options.js';
+import { SQL } from './queries.js';
+import { countJobs, listJobs, listQueues } from './read-queries.js';
+import { jsonToJob, parseJobId } from './rows.js';
+import { applyTransitionBatch, rescue } from './transitions.js';
+
+/** What `diagnostics()` reports (for `docket doctor` and tests). */
+export interface SqliteDiagnostics {
+  path: string;
+  sqliteVersion: string;
+  journalMode: string;
+  synchronous: SqliteSynchronous;
+  busyTimeoutMs: number;
+  schemaVersion: number;
+  latestSchemaVersion: number;
+}
+
+/**
+ * The embedded store: one better-sqlite3 connection per object, WAL, every
+ * write in a BEGIN IMMEDIATE transaction (so processes sharing one file queue
+ * for the write lock at BEGIN, up to busy_timeout, instead of failing half-way),
+ * prepared statements cached. Push notifications are in-process only.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly capabilities: StoreCapabilities = Object.freeze({ crossProcessWakeups: false, cancelPush: true, transactionalEnqueue: false });
+
+  private db: Database.Database | null;
+  private readonly clock: Clock;
+  private readonly path: string;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly listeners = new Set<(n: StoreNotification) => void>();
+  private readonly prepare = (sql: string, pluck = false): Database.Statement => this.st(sql, pluck);
+
+  constructor(options: SqliteStoreOptions) {
+    const o = resolveSqliteOptions(options);
+    this.clock = o.clock;
+    this.path = o.path;
+    try {
+      this.db = new Database(o.path, { timeout: o.busyTimeoutMs });
+      this.db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${o.synchronous}`);
+      this.db.pragma('cache_size = -32000');
+      this.db.pragma('temp_store = MEMORY');
+    } catch (e) {
+      throw new SqliteStoreError(`sqlite: cannot open ${o.path}: ${(e as Error).message}`, { path: o.path }, { cause: e });
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async migrate(): Promise<void> {
+    this.read((db) => runMigrations(db, this.clock.now()));
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    this.statements.clear();
+    this.listeners.clear();
+    db?.close();
+  }
+
+  async now(): Promise<Date> {
+    return new Date(this.clock.now());
+  }
+
+  subscribe(listener: (notification: StoreNotification) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Connection settings and schema version, for `docket doctor` and tests. */
+  async diagnostics(): Promise<SqliteDiagnostics> {
+    return this.read((db) => {
+      const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docket_migrations'`).get();
+      const version = hasTable ? (db.prepare('SELECT max(version) AS v FROM docket_migrations').get() as { v: number | null }).v : null;
+      return {
+        path: this.path,
+        sqliteVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
+        journalMode: String(db.pragma('journal_mode', { simple: true })),
+        synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(db.pragma('synchronous', { simple: true }))] ?? 'FULL') as SqliteSynchronous,
+        busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+        schemaVersion: version ?? 0,
+        latestSchemaVersion: MIGRATIONS.at(-1)?.version ?? 0,
+      };
+    });
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    if (params.tx !== undefined) throw invalid('tx', 'the SQLite store cannot join a caller transaction (capabilities.transactionalEnqueue is false)');
+    checkNewJobs(params.jobs);
+    if (params.jobs.length === 0) return [];
+    const now = this.clock.now();
+    const { results, queues } = this.write(() => insertJobs(params.jobs, now, this.prepare));
+    for (const queue of queues) this.emit({ type: 'jobs-available', queue });
+    return results;
+  }
+
+  async claimJobs(params: ClaimParams): Promise<ClaimedJob[]> {
+    checkClaim(params);
+    if (params.names.length === 0) return [];
+    const now = this.clock.now();
+    const names = JSON.stringify(params.names);
+    const rows = this.write(() => {
+      const paused = this.st(SQL.claimJobs.queuePaused, true);
+      const claim = this.st(SQL.claimJobs.claimFromQueue, true);
+      const out: string[] = [];
+      for (const { queue, limit } of params.queues) {
+        if (limit === 0 || paused.get(queue) === 1) continue;
+        for (const json of claim.all(now + params.leaseMs, now, params.workerId, queue, now, names, limit) as string[]) out.push(json);
+      }
+      return out;
+    });
+    const jobs = rows.map((json) => jsonToJob(json, now) as ClaimedJob);
+    // RETURNING order is unspecified: restore the claim order.
+    return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));
+  }
+
+  async applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]> {
+    const ts = params.transitions;
+    checkTransitions(ts);
+    if (ts.length === 0) return [];
+    const now = this.clock.now();
+    const available = new Set<string>();
+    const results = this.write(() => applyTransitionBatch(ts, now, this.prepare, available));
+    for (const queue of available) this.emit({ type: 'jobs-available', queue });
+    return results;
+  }
+
+  async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
+    checkLeaseMs(params.leaseMs);
+    const lost: string[] = [];
+    const cancelRequested: string[] = [];
+    if (params.leases.length === 0) return { lost, cancelRequested };
+    const until = this.clock.now() + params.leaseMs;
+    this.write(() => {
+      const extend = this.st(SQL.extendLeases, true);
+      for (const { jobId, leaseToken } of params.leases) {
+        const id = parseJobId(jobId);
+        const cancel = id === null ? undefined : (extend.get(until, id, leaseToken) as number | undefined);
+        if (cancel === undefined) lost.push(jobId);
+        else if (cancel === 1) cancelRequested.push(jobId);
+      }
+    });
+    return { lost, cancelRequested };
+  }
+
+  async saveProgress(params: { updates: Array<{ jobId: string; leaseToken: string; progress: Omit<JobProgress, 'updatedAt'> }> }): Promise<string[]> {
+    checkProgress(params.updates);
+    if (params.updates.length === 0) return [];
+    const now = this.clock.now();
+    return this.write(() => {
+      const save = this.st(SQL.saveProgress);
+      const lost: string[] = [];
+      for (const { jobId, leaseToken, progress: p } of params.updates) {
+        const id = parseJobId(jobId);
+        if (id === null || save.run(p.current, p.total, p.message, now, id, leaseToken).changes === 0) lost.push(jobId);
+      }
+      return lost;
+    });
+  }
+
+  async rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult> {
+    int('maxStalls', params.maxStalls, 0, 1_000_000);
+    int('limit', params.limit, 1, 1_000_000);
+    const now = this.clock.now();
+    const available = new Set<string>();
+    const result = this.write(() => rescue(params.maxStalls, params.limit, now, this.prepare, available));
+    for (const queue of available) this.emit({ type: 'jobs-available', queue });
+    return result;
+  }
+
+  async cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult> {
+    if (typeof params.reason !== 'string') throw invalid('reason', 'reason must be a string');
+    const id = parseJobId(params.jobId);
+    if (id === null) return { outcome: 'not_found', job: null };
+    const now = this.clock.now();
+    const q = SQL.cancelJob;
+    const result = this.write((): CancelResult => {
+      const state = this.st(q.state, true).get(id) as string | undefined;
+      if (state === undefined) return { outcome: 'not_found', job: null };
+      if (state === 'waiting' || state === 'delayed') {
+        this.st(q.cancelNow).run(now, params.reason, id);
+        return { outcome: 'cancelled', job: this.readJob(id, now)! };
+      }
+      if (state === 'active') {
+        this.st(q.requestCancel).run(params.reason, id);
+        return { outcome: 'cancel_requested', job: this.readJob(id, now)! };
+      }
+      return { outcome: 'already_finished', job: this.readJob(id, now)! };
+    });
+    if (result.outcome === 'cancel_requested') this.emit({ type: 'cancel-requested', jobId: String(id) });
+    return result;
+  }
+
+  async retryJob(params: { jobId: string }): Promise<JobRecord | null> {
+    const id = parseJobId(params.jobId);
+    if (id === null) return null;
+    const now = this.clock.now();
+    const q = SQL.retryJob;
+    const json = this.write(() => {
+      const row = this.st(q.retry, true).get(now, id) as string | undefined;
+      if (row === undefined) return undefined;
+      // A key released when the job failed is taken back, unless another job holds it now.
+      const k = this.st(q.keyOf).get(id) as { idempotency_key: string | null; key_flags: number };
+      if (k.idempotency_key !== null) this.st(q.reclaimKey).run(k.idempotency_key, id, k.key_flags & 1, k.key_flags & 2 ? 1 : 0);
+      return row;
+    });
+    if (json === undefined) return null;
+    const job = jsonToJob(json, now);
+    this.emit({ type: 'jobs-available', queue: job.queue });
+    return job;
+  }
+
+  async promoteJob(params: { jobId: string }): Promise<JobRecord | null> {
+    const id = parseJobId(params.jobId);
+    if (id === null) return null;
+    const now = this.clock.now();
+    const json = this.write(() => this.st(SQL.promoteJob, true).get(now, id, now) as string | undefined);
+    if (json === undefined) return null;
+    const job = jsonToJob(json, now);
+    this.emit({ type: 'jobs-available', queue: job.queue });
+    return job;
+  }
+
+  async deleteJob(params: { jobId: string }): Promise<boolean> {
+    const id = parseJobId(params.jobId);
+    if (id === null) return false;
+    return this.write(() => {
+      const state = this.st(SQL.deleteJob.state, true).get(id) as string | undefined;
+      if (state === undefined) return false;
+      if (state === 'active') throw new InvalidTransitionError('active', 'deleted', params.jobId);
+      this.st(SQL.deleteJob.delete).run(id);
+      this.st(SQL.deleteJob.releaseKeys).run(id);
+      return true;
+    });
+  }
+
+  async pruneJobs(params: PruneParams): Promise<number> {
+    checkPrune(params);
+    const now = this.clock.now();
+    return this.write(() => {
+      const ids = this.st(SQL.pruneJobs, true).all({
+        queue: params.queue,
+        state: params.state,
+        cutoff: params.maxAgeMs === null ? null : now - params.maxAgeMs,
+        maxCount: params.maxCount,
+        limit: params.limit,
+      }) as number[];
+      if (ids.length > 0) this.st(SQL.pruneKeys).run(JSON.stringify(ids));
+      return ids.length;
+    });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async getJob(params: { jobId: string }): Promise<JobRecord | null> {
+    const id = parseJobId(params.jobId);
+    if (id === null) return null;
+    return this.read(() => this.readJob(id, this.clock.now()));
+  }
+
+  async getJobs(params: { jobIds: string[] }): Promise<JobRecord[]> {
+    if (!Array.isArray(params.jobIds)) throw invalid('jobIds', 'jobIds must be an array');
+    const ids = params.jobIds.map(parseJobId).filter((id): id is number => id !== null);
+    if (ids.length === 0) return [];
+    return this.read(() => {
+      const now = this.clock.now();
+      const byId = new Map((this.st(SQL.getJobs, true).all(JSON.stringify(ids)) as string[]).map((json) => {
+        const job = jsonToJob(json, now);
+        return [Number(job.id), job] as const;
+      }));
+      // In the order asked for; unknown ids are left out.
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    });
+  }
+
+  async listJobs(params: ListJobsParams): Promise<JobPage> {
+    return this.read(() => listJobs(params, this.clock.now(), this.prepare));
+  }
+
+  async countJobs(params?: { queue?: string }): Promise<QueueCounts[]> {
+    if (params?.queue !== undefined) assertName('queue', params.queue);
+    return this.read(() => countJobs(params?.queue, this.clock.now(), this.prepare));
+  }
+
+  // ------------------------------------------------------------------ queues
+
+  async setQueuePaused(params: { queue: string; paused: boolean }): Promise<void> {
+    assertName('queue', params.queue);
+    if (typeof params.paused !== 'boolean') throw invalid('paused', 'paused must be a boolean');
+    const now = this.clock.now();
+    this.write(() => this.st(SQL.setQueuePaused).run(params.queue, params.paused ? 1 : 0, now));
+    if (!params.paused) this.emit({ type: 'jobs-available', queue: params.queue });
+  }
+
+  async listQueues(): Promise<QueueInfo[]> {
+    return this.read(() => listQueues(this.clock.now(), this.prepare));
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  async recordWorker(params: { worker: WorkerInfoInput }): Promise<void> {
+    const w = params.worker;
+    if (typeof w?.id !== 'string' || w.id.length === 0) throw invalid('worker.id', 'worker.id must be a non-empty string');
+    if (!(w.startedAt instanceof Date) || Number.isNaN(w.startedAt.getTime())) throw invalid('worker.startedAt', 'worker.startedAt must be a valid Date');
+    const now = this.clock.now();
+    const row = [w.id, String(w.host), w.pid, JSON.stringify(w.queues), w.concurrency, w.activeJobs, w.startedAt.getTime(), now];
+    this.write(() => this.st(SQL.recordWorker).run(row));
+  }
+
+  async removeWorker(params: { workerId: string }): Promise<void> {
+    this.write(() => this.st(SQL.removeWorker).run(params.workerId));
+  }
+
+  async listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]> {
+    int('aliveWithinMs', params.aliveWithinMs, 0, Number.MAX_SAFE_INTEGER);
+    type Row = { id: string; host: string; pid: number; queues: string; concurrency: number; active_jobs: number; started_at: number; last_heartbeat_at: number };
+    return this.read(() =>
+      (this.st(SQL.listWorkers).all(this.clock.now() - params.aliveWithinMs) as Row[]).map((r) => ({
+        id: r.id,
+        host: r.host,
+        pid: r.pid,
+        queues: JSON.parse(r.queues) as string[],
+        concurrency: r.concurrency,
+        activeJobs: r.active_jobs,
+        startedAt: new Date(r.started_at),
+        lastHeartbeatAt: new Date(r.last_heartbeat_at),
+      })),
+    );
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private readJob(id: number, now: number): JobRecord | null {
+    const json = this.st(SQL.getJob, true).get(id) as string | undefined;
+    return json === undefined ? null : jsonToJob(json, now);
+  }
+
+  /** A statement prepared once per store object (pluck: the first column only). */
+  private st(sql: string, pluck = false): Database.Statement {
+    const key = pluck ? `p:${sql}` : sql;
+    let s = this.statements.get(key);
+    if (!s) {
+      s = this.open().prepare(sql);
+      if (pluck) s.pluck(true);
+      this.statements.set(key, s);
+    }
+    return s;
+  }
+
+  private open(): Database.Database {
+    if (!this.db) throw new StoreClosedError();
+    return this.db;
+  }
+
+  /** Runs a read (or self-contained work); driver errors become typed errors. */
+  private read<T>(fn: (db: Database.Database) => T): T {
+    const db = this.open();
+    try {
+      return fn(db);
+    } catch (e) {
+      throw wrapSqliteError(e);
+    }
+  }
+
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken up
+   * front, so a transaction never fails half-way on a lock another process
+   * holds (it waits up to busy_timeout at BEGIN instead). Any throw rolls back.
+   */
+  private write<T>(fn: () => T): T {
+    const db = this.open();
+    try {
+      this.st('BEGIN IMMEDIATE').run();
+    } catch (e) {
+      throw wrapSqliteError(e);
+    }
+    try {
+      const result = fn();
+      this.st('COMMIT').run();
+      return result;
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw wrapSqliteError(e);
+    }
+  }
+
+  private emit(n: StoreNotification): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(n);
+      } catch {
+        // Best-effort delivery: a listener's bug must not fail a write that already committed.
+      }
+    }
+  }
+}
