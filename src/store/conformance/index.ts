@@ -7,6 +7,7 @@ import { progressResultTests } from './progress-result.js';
 import { pruneTests } from './prune.js';
 import { queryTests } from './queries.js';
 import { queueWorkerTests } from './queues-workers.js';
+import { statsTests } from './stats.js';
 import { transitionTests } from './transitions.js';
 
 export type { SkipRule, StoreConformanceOptions } from './harness.js';
@@ -33,5 +34,6 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   harness.collect('prune', pruneTests);
   harness.collect('queries', queryTests);
   harness.collect('queues and workers', queueWorkerTests);
+  harness.collect('stats', statsTests);
   harness.register();
 }

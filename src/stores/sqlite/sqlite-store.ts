@@ -12,6 +12,8 @@ import type {
   ExtendLeasesParams,
   ExtendLeasesResult,
   JobPage,
+  JobStats,
+  JobStatsParams,
   ListJobsParams,
   PruneParams,
   QueueCounts,
@@ -30,6 +32,7 @@ import { MIGRATIONS, runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions, type SqliteSynchronous } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
+import { jobStats } from './stats.js';
 import { jsonToJob, parseJobId } from './rows.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 
@@ -361,6 +364,10 @@ export class SqliteStore implements Store {
         lastHeartbeatAt: new Date(r.last_heartbeat_at),
       })),
     );
+  }
+
+  async jobStats(params: JobStatsParams): Promise<JobStats> {
+    return this.read(() => jobStats(params, this.clock.now(), this.prepare));
   }
 
   // ------------------------------------------------------------------ plumbing
