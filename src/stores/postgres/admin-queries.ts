@@ -10,7 +10,7 @@ export function buildAdminQueries(s: string, prefix: string) {
   const q = (name: string, text: string): NamedQuery => ({ name: `${prefix}${name}`, text });
   const cols = jobColumns();
   return {
-    now: q('now', `SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`),
+    now: q('now', `SELECT date_part('epoch', now()) * 1000 AS now`),
 
     getJob: q('get_job', `SELECT ${cols} FROM ${s}.jobs WHERE id = $1::bigint`),
     getJobs: q('get_jobs', `SELECT ${cols} FROM ${s}.jobs WHERE id = ANY($1::bigint[])`),
@@ -123,8 +123,8 @@ ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues 
     removeWorker: q('remove_worker', `DELETE FROM ${s}.workers WHERE id = $1::text`),
     listWorkers: q(
       'list_workers',
-      `SELECT id, host, pid, queues, concurrency, active_jobs, (extract(epoch FROM started_at) * 1000)::float8 AS started_at,
-  (extract(epoch FROM last_heartbeat_at) * 1000)::float8 AS last_heartbeat_at
+      `SELECT id, host, pid, queues, concurrency, active_jobs, date_part('epoch', started_at) * 1000 AS started_at,
+  date_part('epoch', last_heartbeat_at) * 1000 AS last_heartbeat_at
 FROM ${s}.workers WHERE last_heartbeat_at >= now() - $1::float8 * ${MS} ORDER BY id`,
     ),
   };

@@ -1,5 +1,5 @@
-import type { JobRecord, JobState, NewJob } from '../../core/job.js';
-import { DocketError } from '../../core/errors.js';
+import { DocketError, ValidationError } from '../../core/errors.js';
+import type { JobRecord, NewJob } from '../../core/job.js';
 import type { EnqueueResult } from '../../store/store.js';
 import type { HotQueries, NamedQuery } from './hot-queries.js';
 import { toJobRecord, type JobRow } from './job-row.js';
@@ -12,14 +12,14 @@ export interface Queryable {
 /** Rows per statement; bigger calls run as several statements in one transaction. */
 export const ENQUEUE_CHUNK = 5_000;
 
-/** What an insert returns; the rest of the new job's record is its input. */
-interface InsertedRow {
-  id: string;
-  state: JobState;
-  run_at: number;
-  created_at: number;
+interface KeyedRow {
+  id: string | null;
+  key: string | null;
+  dup_key: string | null;
+  holder_id: string | null;
+  holder: JobRow | null;
+  now: number;
 }
-type KeyedRow = InsertedRow & { idempotency_key: string | null; dup_key: string | null; holder_id: string | null; holder: JobRow | null };
 
 /**
  * One enqueue statement for `jobs` (keys already unique within the list), on
@@ -27,55 +27,30 @@ type KeyedRow = InsertedRow & { idempotency_key: string | null; dup_key: string 
  * to send with the insert (delivered on commit).
  */
 export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJob[], notify: string[], channel: string): Promise<EnqueueResult[]> {
-  const n = jobs.length;
-  const names = new Array<string>(n);
-  const queues = new Array<string>(n);
-  const data = new Array<string>(n);
-  const priority = new Array<number>(n);
-  const delay = new Array<number>(n);
-  const runAt = new Array<Date | null>(n);
-  const maxAttempts = new Array<number>(n);
-  const timeout = new Array<number | null>(n);
-  const schedule = new Array<string | null>(n);
-  const fire = new Array<Date | null>(n);
-  let keyed = false;
-  for (let i = 0; i < n; i++) {
-    const j = jobs[i]!;
-    names[i] = j.name;
-    queues[i] = j.queue;
-    data[i] = j.dataJson;
-    priority[i] = j.priority;
-    delay[i] = j.delayMs;
-    runAt[i] = j.runAt;
-    maxAttempts[i] = j.maxAttempts;
-    timeout[i] = j.timeoutMs;
-    schedule[i] = j.scheduleName;
-    fire[i] = j.fireTime;
-    if (j.idempotencyKey !== null) keyed = true;
-  }
-  const values: unknown[] = [names, queues, data, priority, delay, runAt, maxAttempts, timeout, schedule, fire, notify, channel];
+  const keyed = jobs.some((j) => j.idempotencyKey !== null);
   if (!keyed) {
-    const { rows } = await db.query({ ...qs.enqueue, values });
-    const sorted = sortById(rows as InsertedRow[]);
-    if (sorted.length !== n) throw new DocketError('STORE_ERROR', `enqueue inserted ${sorted.length} of ${n} jobs`, { store: 'postgres' });
-    return sorted.map((r, i) => ({ id: r.id, created: true, job: newRecord(jobs[i]!, r) }));
+    const { rows } = isUniform(jobs)
+      ? await db.query({ ...qs.enqueueUniform, values: uniformValues(jobs, notify, channel) })
+      : await db.query({ ...qs.enqueue, values: [jobsJson(jobs, false), notify, channel] });
+    const row = rows[0] as { ids: string | null; now: number } | undefined;
+    const ids = row?.ids ? row.ids.split(',') : [];
+    if (ids.length !== jobs.length) throw new DocketError('STORE_ERROR', `enqueue inserted ${ids.length} of ${jobs.length} jobs`, { store: 'postgres' });
+    return ids.map((id, i) => ({ id, created: true, job: newRecord(jobs[i]!, id, row!.now) }));
   }
 
-  values.push(
-    jobs.map((j) => j.idempotencyKey),
-    jobs.map((j) => j.keepKeyForever),
-    jobs.map((j) => j.releaseKeyOnFailure),
-  );
+  const values = [jobsJson(jobs, true), notify, channel];
   const { rows } = await db.query({ ...qs.enqueueKeyed, values });
   const inserted: KeyedRow[] = [];
   const holders = new Map<string, KeyedRow>();
+  let now = 0;
   for (const r of rows as KeyedRow[]) {
+    now = r.now;
     if (r.dup_key === null) inserted.push(r);
     else holders.set(r.dup_key, r);
   }
-  sortById(inserted);
+  inserted.sort((a, b) => compareIds(a.id!, b.id!));
   const insertedKeys = new Set<string>();
-  for (const r of inserted) if (r.idempotency_key !== null) insertedKeys.add(r.idempotency_key);
+  for (const r of inserted) if (r.key !== null) insertedKeys.add(r.key);
   const missing = jobs.map((j) => j.idempotencyKey).filter((k): k is string => k !== null && !insertedKeys.has(k) && !holders.has(k));
   if (missing.length > 0) {
     // Their holders committed while this statement waited on the key: look again with a fresh snapshot.
@@ -91,8 +66,90 @@ export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJ
   return jobs.map((j) => {
     const holder = j.idempotencyKey === null || insertedKeys.has(j.idempotencyKey) ? undefined : holders.get(j.idempotencyKey);
     if (holder) return { id: holder.holder_id!, created: false, job: holder.holder === null || holder.holder.id === null ? null : toJobRecord(holder.holder) };
-    const r = inserted[next++]!;
-    return { id: r.id, created: true, job: newRecord(j, r) };
+    const id = inserted[next++]!.id!;
+    return { id, created: true, job: newRecord(j, id, now) };
+  });
+}
+
+/** No keys and every option the same: only the payloads differ (the usual bulk add). */
+function isUniform(jobs: NewJob[]): boolean {
+  const a = jobs[0]!;
+  const runAt = a.runAt?.getTime() ?? null;
+  const fire = a.fireTime?.getTime() ?? null;
+  for (let i = 1; i < jobs.length; i++) {
+    const b = jobs[i]!;
+    if (
+      b.name !== a.name ||
+      b.queue !== a.queue ||
+      b.priority !== a.priority ||
+      b.maxAttempts !== a.maxAttempts ||
+      b.timeoutMs !== a.timeoutMs ||
+      b.delayMs !== a.delayMs ||
+      (b.runAt?.getTime() ?? null) !== runAt ||
+      b.scheduleName !== a.scheduleName ||
+      (b.fireTime?.getTime() ?? null) !== fire
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function uniformValues(jobs: NewJob[], notify: string[], channel: string): unknown[] {
+  const a = jobs[0]!;
+  let data = '[';
+  for (let i = 0; i < jobs.length; i++) data += (i === 0 ? '' : ',') + jobs[i]!.dataJson;
+  data += ']';
+  const runAt = a.runAt?.getTime() ?? null;
+  return [data, a.name, a.queue, a.priority, a.maxAttempts, a.timeoutMs, a.scheduleName, a.fireTime?.getTime() ?? null, runAt, runAt === null ? a.delayMs : 0, notify, channel];
+}
+
+/**
+ * The jobs as one JSON array for json_to_recordset. Payloads are embedded
+ * verbatim (they are JSON already); absent keys read as NULL. Times are epoch ms.
+ */
+export function jobsJson(jobs: NewJob[], keyed: boolean): string {
+  const parts = new Array<string>(jobs.length);
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i]!;
+    let s = `{"n":${str(j.name)},"q":${str(j.queue)},"d":${j.dataJson},"p":${j.priority},"m":${j.maxAttempts}`;
+    if (j.runAt !== null) s += `,"r":${j.runAt.getTime()}`;
+    else if (j.delayMs > 0) s += `,"l":${j.delayMs}`;
+    else s += `,"l":0`;
+    if (j.timeoutMs !== null) s += `,"o":${j.timeoutMs}`;
+    if (j.scheduleName !== null) s += `,"s":${JSON.stringify(j.scheduleName)}`;
+    if (j.fireTime !== null) s += `,"f":${j.fireTime.getTime()}`;
+    if (keyed && j.idempotencyKey !== null) s += `,"k":${JSON.stringify(j.idempotencyKey)},"kf":${j.keepKeyForever},"rf":${j.releaseKeyOnFailure}`;
+    parts[i] = s + '}';
+  }
+  return `[${parts.join(',')}]`;
+}
+
+// Job and queue names repeat across a batch and match NAME_PATTERN (nothing to escape); cache their JSON form.
+const strCache = new Map<string, string>();
+function str(name: string): string {
+  let s = strCache.get(name);
+  if (s === undefined) {
+    s = JSON.stringify(name);
+    if (strCache.size < 10_000) strCache.set(name, s);
+  }
+  return s;
+}
+
+const parsedData = new WeakMap<NewJob, unknown>();
+
+/**
+ * Checks that every payload is one JSON value (it is embedded verbatim in the
+ * statement's JSON, so anything else could break out of its field) and keeps
+ * the parsed value for the job's record. Throws before anything is sent.
+ */
+export function parseJobData(jobs: NewJob[]): void {
+  jobs.forEach((j, i) => {
+    try {
+      parsedData.set(j, JSON.parse(j.dataJson) as unknown);
+    } catch {
+      throw new ValidationError('INVALID_DATA', `jobs[${i}].dataJson`, `jobs[${i}].dataJson is not valid JSON`);
+    }
   });
 }
 
@@ -135,16 +192,21 @@ export function runnableNow(j: NewJob, now: number): boolean {
   return j.runAt === null ? j.delayMs <= 0 : j.runAt.getTime() <= now;
 }
 
-function newRecord(job: NewJob, r: InsertedRow): JobRecord {
+/**
+ * The record of a job just inserted: its input plus the id and the
+ * statement's now() (run_at and created_at were computed from it in SQL).
+ */
+function newRecord(job: NewJob, id: string, nowMs: number): JobRecord {
+  const runAt = job.runAt !== null ? job.runAt.getTime() : nowMs + job.delayMs;
   return {
-    id: r.id,
+    id,
     name: job.name,
     queue: job.queue,
-    data: JSON.parse(job.dataJson) as unknown,
-    state: r.state,
+    data: parsedData.has(job) ? parsedData.get(job) : (JSON.parse(job.dataJson) as unknown),
+    state: runAt > nowMs ? 'delayed' : 'waiting',
     priority: job.priority,
-    runAt: new Date(r.run_at),
-    createdAt: new Date(r.created_at),
+    runAt: new Date(runAt),
+    createdAt: new Date(nowMs),
     startedAt: null,
     finishedAt: null,
     attempt: 0,
@@ -164,6 +226,6 @@ function newRecord(job: NewJob, r: InsertedRow): JobRecord {
   };
 }
 
-function sortById<T extends { id: string }>(rows: T[]): T[] {
-  return rows.sort((a, b) => (a.id.length - b.id.length) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -1,9 +1,9 @@
-import { jobColumns } from './job-row.js';
+import { claimColumns, jobColumns } from './job-row.js';
 
 /**
  * SQL of the hot path, one named (prepared) statement per Store method, for
- * one schema. Each does its whole job in a single round trip: arrays in
- * (unnest), rows out (RETURNING).
+ * one schema. Each does its whole job in a single round trip: many jobs in
+ * (a JSON array or unnest of arrays), rows out (RETURNING).
  */
 export interface NamedQuery {
   name: string;
@@ -12,72 +12,104 @@ export interface NamedQuery {
 
 const RUNNABLE = `state IN ('waiting','delayed')`;
 const MS = `interval '1 millisecond'`;
-const NOW_MS = `(extract(epoch FROM now()) * 1000)::float8`;
-/** What an insert returns; the rest of the record is the input itself. */
-const INSERTED = `id::text AS id, state, (extract(epoch FROM run_at) * 1000)::float8 AS run_at, (extract(epoch FROM created_at) * 1000)::float8 AS created_at`;
+const NOW_MS = `date_part('epoch', now()) * 1000`;
+
+/**
+ * New jobs arrive as ONE json parameter, an array of objects with short keys
+ * (see enqueue.ts): parsing one JSON document is several times cheaper for
+ * the server than parsing a dozen text[] parameters with quoted elements, and
+ * the payloads go in verbatim (no double escaping). `json`, not `jsonb`, so
+ * each payload keeps its exact text.
+ */
+const INPUT = `ROWS FROM (json_to_recordset($1::json) AS (n text, q text, d json, p int, l float8, r float8, m int, o bigint, s text, f float8, k text, kf bool, rf bool))
+  WITH ORDINALITY AS i(n, q, d, p, l, r, m, o, s, f, k, kf, rf, ord)`;
+/** run_at: the absolute time when given (epoch ms), else now() + delay. */
+const RUN_AT = `COALESCE(to_timestamp(i.r / 1000.0), now() + i.l * ${MS})`;
 
 export function buildHotQueries(s: string, prefix: string) {
   const q = (name: string, text: string): NamedQuery => ({ name: `${prefix}${name}`, text });
-  const inputCols = `$1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::timestamptz[], $7::int[], $8::bigint[], $9::text[], $10::timestamptz[]`;
-  const inputNames = `name, queue, data, priority, delay_ms, run_at_in, max_attempts, timeout_ms, schedule_name, fire_time`;
 
   return {
     /**
-     * enqueue (jobs without idempotency keys). $11: NOTIFY payloads to send
-     * with the insert (empty when throttled), $12 the channel. Ids follow input order.
+     * enqueue, the common bulk case: no keys and the same options for every
+     * job, so only the payloads vary. $1 is one JSON array of the payloads
+     * (json_array_elements keeps each element's exact text), the options are
+     * scalars. Cheapest for the server: no per-row option parsing at all.
+     * $11: NOTIFY payloads to send with the insert (empty when throttled), $12
+     * the channel. Returns the ids (in input order) and the statement's now(),
+     * from which the caller builds the records.
+     */
+    enqueueUniform: q(
+      'enqueue_uniform',
+      `WITH ins AS (
+  INSERT INTO ${s}.jobs (name, queue, data, state, priority, run_at, max_attempts, timeout_ms, schedule_name, fire_time)
+  SELECT $2::text, $3::text, e.d, CASE WHEN r.run_at > now() THEN 'delayed' ELSE 'waiting' END, $4::int, r.run_at,
+         $5::int, $6::bigint, $7::text, to_timestamp($8::float8 / 1000.0)
+  FROM json_array_elements($1::json) WITH ORDINALITY AS e(d, ord),
+       (SELECT COALESCE(to_timestamp($9::float8 / 1000.0), now() + $10::float8 * ${MS}) AS run_at) r
+  ORDER BY e.ord
+  RETURNING id
+)
+SELECT string_agg(id::text, ',' ORDER BY id) AS ids, ${NOW_MS} AS now,
+       (SELECT count(pg_notify($12::text, p)) FROM unnest($11::text[]) p) AS notified
+FROM ins`,
+    ),
+
+    /**
+     * enqueue (no keys, options vary per job): one JSON array of job objects.
+     * $2: NOTIFY payloads, $3 the channel; returns like enqueueUniform.
      */
     enqueue: q(
       'enqueue',
       `WITH ins AS (
   INSERT INTO ${s}.jobs (name, queue, data, state, priority, run_at, max_attempts, timeout_ms, schedule_name, fire_time)
-  SELECT t.name, t.queue, t.data::json, CASE WHEN r.run_at > now() THEN 'delayed' ELSE 'waiting' END,
-         t.priority, r.run_at, t.max_attempts, t.timeout_ms, t.schedule_name, t.fire_time
-  FROM unnest(${inputCols}) WITH ORDINALITY AS t(${inputNames}, ord)
-  CROSS JOIN LATERAL (SELECT COALESCE(t.run_at_in, now() + t.delay_ms * ${MS}) AS run_at) r
-  ORDER BY t.ord
-  RETURNING ${INSERTED}
+  SELECT i.n, i.q, i.d, CASE WHEN ${RUN_AT} > now() THEN 'delayed' ELSE 'waiting' END, i.p, ${RUN_AT}, i.m, i.o, i.s, to_timestamp(i.f / 1000.0)
+  FROM ${INPUT}
+  ORDER BY i.ord
+  RETURNING id
 )
-SELECT ins.*, (SELECT count(pg_notify($12::text, p)) FROM unnest($11::text[]) p) AS notified FROM ins`,
+SELECT string_agg(id::text, ',' ORDER BY id) AS ids, ${NOW_MS} AS now,
+       (SELECT count(pg_notify($3::text, p)) FROM unnest($2::text[]) p) AS notified
+FROM ins`,
     ),
 
     /**
-     * enqueue with idempotency keys ($13 key, $14 keep forever, $15 release on
-     * failure; keys unique within the call). A key row is claimed first
-     * (ON CONFLICT DO NOTHING); only jobs that won their key are inserted.
-     * Rows: the inserted jobs, then one row per key held by someone else
-     * (`dup_key`, `holder_id`, and the holder's row as JSON when it still exists).
-     * A key whose holder committed after this statement's snapshot is in
-     * neither set; the caller looks it up again.
+     * enqueue with idempotency keys (keys unique within the call). A key row
+     * is claimed first (ON CONFLICT DO NOTHING); only jobs that won their key
+     * (or have none) are inserted. Rows: the inserted jobs (`id`, `key`), then
+     * one row per key held by someone else (`dup_key`, `holder_id`, and the
+     * holder's row as JSON when it still exists). A key whose holder
+     * committed after this statement's snapshot is in neither set; the caller
+     * looks it up again.
      */
     enqueueKeyed: q(
       'enqueue_keyed',
       `WITH input AS MATERIALIZED (
-  SELECT nextval('${s}.jobs_id_seq'::regclass) AS id, t.*, COALESCE(t.run_at_in, now() + t.delay_ms * ${MS}) AS run_at
-  FROM unnest(${inputCols}, $13::text[], $14::bool[], $15::bool[])
-       WITH ORDINALITY AS t(${inputNames}, key, keep_forever, release_on_failure, ord)
-  ORDER BY t.ord
+  SELECT nextval('${s}.jobs_id_seq'::regclass) AS id, i.*, ${RUN_AT} AS run_at
+  FROM ${INPUT}
+  ORDER BY i.ord
 ), won AS (
   INSERT INTO ${s}.idempotency_keys (key, job_id, keep_forever, release_on_failure)
-  SELECT key, id, keep_forever, release_on_failure FROM input WHERE key IS NOT NULL ORDER BY ord
+  SELECT k, id, kf, rf FROM input WHERE k IS NOT NULL ORDER BY ord
   ON CONFLICT (key) DO NOTHING
   RETURNING key
 ), ins AS (
   INSERT INTO ${s}.jobs (id, name, queue, data, state, priority, run_at, max_attempts, timeout_ms, schedule_name, fire_time, idempotency_key, key_flags)
-  SELECT i.id, i.name, i.queue, i.data::json, CASE WHEN i.run_at > now() THEN 'delayed' ELSE 'waiting' END,
-         i.priority, i.run_at, i.max_attempts, i.timeout_ms, i.schedule_name, i.fire_time, i.key,
-         (CASE WHEN i.keep_forever THEN 1 ELSE 0 END) + (CASE WHEN i.release_on_failure THEN 2 ELSE 0 END)
-  FROM input i WHERE i.key IS NULL OR i.key IN (SELECT key FROM won)
+  SELECT i.id, i.n, i.q, i.d, CASE WHEN i.run_at > now() THEN 'delayed' ELSE 'waiting' END,
+         i.p, i.run_at, i.m, i.o, i.s, to_timestamp(i.f / 1000.0), i.k,
+         (CASE WHEN i.kf THEN 1 ELSE 0 END) + (CASE WHEN i.rf THEN 2 ELSE 0 END)
+  FROM input i WHERE i.k IS NULL OR i.k IN (SELECT key FROM won)
   ORDER BY i.ord
-  RETURNING ${INSERTED}, idempotency_key
+  RETURNING id, idempotency_key
 ), held AS (
   SELECT k.key, k.job_id FROM ${s}.idempotency_keys k
-  WHERE k.key IN (SELECT key FROM input WHERE key IS NOT NULL) AND k.key NOT IN (SELECT key FROM won)
+  WHERE k.key IN (SELECT k FROM input WHERE k IS NOT NULL) AND k.key NOT IN (SELECT key FROM won)
 )
-SELECT NULL::text AS dup_key, NULL::text AS holder_id, ins.*, NULL::json AS holder,
-       (SELECT count(pg_notify($12::text, p)) FROM unnest($11::text[]) p) AS notified
+SELECT ins.id::text AS id, ins.idempotency_key AS key, NULL::text AS dup_key, NULL::text AS holder_id, NULL::json AS holder,
+       ${NOW_MS} AS now, (SELECT count(pg_notify($3::text, p)) FROM unnest($2::text[]) p) AS notified
 FROM ins
 UNION ALL
-SELECT h.key, h.job_id::text, NULL, NULL, NULL, NULL, NULL, (SELECT row_to_json(x) FROM (SELECT ${jobColumns('j')}) x), 0
+SELECT NULL, NULL, h.key, h.job_id::text, (SELECT row_to_json(x) FROM (SELECT ${jobColumns('j')}) x), ${NOW_MS}, 0
 FROM held h LEFT JOIN ${s}.jobs j ON j.id = h.job_id`,
     ),
 
@@ -103,7 +135,7 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
     WHERE j.queue = q.queue AND j.${RUNNABLE} AND j.run_at <= now() AND j.name = ANY($3::text[])
     ORDER BY j.priority DESC, j.run_at, j.id
     LIMIT q.lim
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
   ) c
 )
 UPDATE ${s}.jobs j
@@ -111,7 +143,7 @@ SET state = 'active', attempt = j.attempt + 1, lease_token = gen_random_uuid()::
     lease_expires_at = now() + $4::float8 * ${MS}, started_at = now(), worker_id = $5::text,
     cancel_requested = false, cancel_reason = NULL
 FROM picked WHERE j.id = picked.id
-RETURNING ${jobColumns('j')}`,
+RETURNING ${claimColumns('j')}`,
     ),
 
     /**
@@ -145,6 +177,19 @@ RETURNING ${jobColumns('j')}`,
   WHERE upd.state = 'failed' AND k.key = upd.idempotency_key AND k.job_id = upd.id AND k.release_on_failure
 )
 SELECT id::text AS id, queue, state FROM upd`,
+    ),
+
+    /**
+     * applyTransitions when every outcome is `complete` (the hot case): two
+     * arrays and the results, no per-row outcome logic. Returns the applied ids.
+     */
+    completeJobs: q(
+      'complete_jobs',
+      `UPDATE ${s}.jobs j SET state = 'completed', finished_at = now(), result = t.result::json,
+    lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, token, result)
+WHERE j.id = t.id AND j.lease_token = t.token AND j.state = 'active'
+RETURNING j.id::text AS id`,
     ),
 
     /** extendLeases: renews held leases; returns them with their cancel flag. */

@@ -1,14 +1,15 @@
-import type { JobFailure, JobRecord, JobState } from '../../core/job.js';
+import type { ClaimedJob, JobFailure, JobProgress, JobRecord, JobState } from '../../core/job.js';
 
 /**
  * The job columns every query returns. Timestamps come back as epoch
- * milliseconds (float8): parsing a number is much cheaper than parsing a
- * timestamptz string, and it does not depend on the session's TimeZone or
- * DateStyle (a user's own client in `enqueue({ tx })` may set either).
+ * milliseconds (float8, via date_part: extract() would compute in numeric):
+ * parsing a number is much cheaper than parsing a timestamptz string, and it
+ * does not depend on the session's TimeZone or DateStyle (a user's own client
+ * in `enqueue({ tx })` may set either).
  */
 export function jobColumns(alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  const ms = (c: string) => `(extract(epoch FROM ${a}${c}) * 1000)::float8 AS ${c}`;
+  const ms = (c: string) => `date_part('epoch', ${a}${c}) * 1000 AS ${c}`;
   return [
     `${a}id::text AS id`,
     `${a}name`,
@@ -39,6 +40,79 @@ export function jobColumns(alias = ''): string {
     `${a}schedule_name`,
     ms('fire_time'),
   ].join(', ');
+}
+
+/**
+ * What a claim returns: the columns the claim did not just set. State,
+ * started_at, lease expiry, worker and cancel flag follow from the statement
+ * (its now(), the lease, the worker id), so the caller fills them in.
+ */
+export function claimColumns(alias: string): string {
+  const a = `${alias}.`;
+  const ms = (c: string) => `date_part('epoch', ${a}${c}) * 1000 AS ${c}`;
+  return [
+    `${a}id::text AS id`,
+    `${a}name`,
+    `${a}queue`,
+    `${a}data`,
+    `${a}priority`,
+    ms('run_at'),
+    ms('created_at'),
+    ms('finished_at'),
+    `${a}attempt`,
+    `${a}max_attempts`,
+    `${a}timeout_ms::float8 AS timeout_ms`,
+    `${a}stalls`,
+    `${a}lease_token`,
+    `${a}progress_current`,
+    `${a}progress_total`,
+    `${a}progress_message`,
+    ms('progress_updated_at'),
+    `${a}result`,
+    `${a}error`,
+    `${a}idempotency_key`,
+    `${a}schedule_name`,
+    ms('fire_time'),
+    `date_part('epoch', now()) * 1000 AS now`,
+  ].join(', ');
+}
+
+export type ClaimRow = Omit<JobRow, 'state' | 'started_at' | 'lease_expires_at' | 'worker_id' | 'cancel_requested'> & { now: number; lease_token: string };
+
+/** Built field by field: spreading a driver row into a new object is ~50x slower here. */
+export function toClaimedJob(r: ClaimRow, leaseMs: number, workerId: string): ClaimedJob {
+  return {
+    id: r.id,
+    name: r.name,
+    queue: r.queue,
+    data: r.data,
+    state: 'active',
+    priority: r.priority,
+    runAt: new Date(r.run_at),
+    createdAt: new Date(r.created_at),
+    startedAt: new Date(r.now),
+    finishedAt: date(r.finished_at),
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    timeoutMs: r.timeout_ms,
+    stalls: r.stalls,
+    leaseToken: r.lease_token,
+    leaseExpiresAt: new Date(r.now + leaseMs),
+    workerId,
+    cancelRequested: false,
+    progress: toProgress(r),
+    result: r.result ?? null,
+    error: r.error === null ? null : toFailure(r.error),
+    idempotencyKey: r.idempotency_key,
+    scheduleName: r.schedule_name,
+    fireTime: date(r.fire_time),
+  };
+}
+
+function toProgress(r: Pick<JobRow, 'progress_current' | 'progress_total' | 'progress_message' | 'progress_updated_at'>): JobProgress | null {
+  return r.progress_updated_at === null
+    ? null
+    : { current: r.progress_current ?? 0, total: r.progress_total, message: r.progress_message, updatedAt: new Date(r.progress_updated_at) };
 }
 
 export interface JobRow {
@@ -93,10 +167,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     leaseExpiresAt: date(r.lease_expires_at),
     workerId: r.worker_id,
     cancelRequested: r.cancel_requested,
-    progress:
-      r.progress_updated_at === null
-        ? null
-        : { current: r.progress_current ?? 0, total: r.progress_total, message: r.progress_message, updatedAt: new Date(r.progress_updated_at) },
+    progress: toProgress(r),
     result: r.result ?? null,
     error: r.error === null ? null : toFailure(r.error),
     idempotencyKey: r.idempotency_key,

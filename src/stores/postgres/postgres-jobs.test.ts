@@ -56,6 +56,8 @@ describePostgres('PostgresStore jobs', (pg) => {
       const store = await pg.newStore();
       await expect(store.enqueue({ jobs: [newJob(), newJob({ queue: 'bad queue!' })] })).rejects.toBeInstanceOf(ValidationError);
       await expect(store.enqueue({ jobs: [newJob({ idempotencyKey: 'a\u0000b' })] })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      // A payload that is not one JSON value could smuggle fields into the statement's JSON input.
+      await expect(store.enqueue({ jobs: [newJob(), { ...newJob(), dataJson: '1,"q":"other"' }] })).rejects.toMatchObject({ code: 'INVALID_DATA' });
       expect(await store.countJobs()).toEqual([]);
     });
   });

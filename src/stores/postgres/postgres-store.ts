@@ -25,10 +25,10 @@ import type {
   WorkerInfoInput,
 } from '../../store/store.js';
 import { buildAdminQueries, type AdminQueries } from './admin-queries.js';
-import { dedupeKeys, ENQUEUE_CHUNK, enqueueStatement, runnableNow, type Queryable } from './enqueue.js';
+import { dedupeKeys, ENQUEUE_CHUNK, enqueueStatement, parseJobData, runnableNow, type Queryable } from './enqueue.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { buildHotQueries, type HotQueries, type NamedQuery } from './hot-queries.js';
-import { failureJson, parseJobId, toJobRecord, type JobRow } from './job-row.js';
+import { failureJson, parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildListJobsQuery, toCounts } from './list-jobs.js';
 import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkTransitions, int, invalid } from './input.js';
 import { runMigrations } from './migrations.js';
@@ -160,6 +160,7 @@ export class PostgresStore implements Store {
     const jobs = params.jobs;
     checkNewJobs(jobs);
     checkPgText(jobs);
+    parseJobData(jobs);
     if (jobs.length === 0) return [];
     if (params.tx !== undefined && params.tx !== null) return this.enqueueInTransaction(jobs, params.tx);
     return this.batcher.submit(jobs);
@@ -227,12 +228,12 @@ export class PostgresStore implements Store {
       this.assertOpen();
       return [];
     }
-    const { rows } = await this.run<JobRow>(
+    const { rows } = await this.run<ClaimRow>(
       this.hot.claimJobs,
       [queues.map((q) => q.queue), queues.map((q) => q.limit), params.names, params.leaseMs, params.workerId],
       'claimJobs',
     );
-    const jobs = rows.map(toJobRecord) as ClaimedJob[];
+    const jobs = rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId));
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id));
   }
 
@@ -253,6 +254,16 @@ export class PostgresStore implements Store {
     }
     if (idx.length === 0) return results;
     const n = idx.length;
+    if (idx.every((i) => all[i]!.outcome.kind === 'complete')) {
+      const { rows } = await this.run<{ id: string }>(
+        this.hot.completeJobs,
+        [idx.map((i) => all[i]!.jobId), idx.map((i) => all[i]!.leaseToken), idx.map((i) => (all[i]!.outcome as { resultJson: string | null }).resultJson)],
+        'applyTransitions',
+      );
+      const applied = new Set(rows.map((r) => r.id));
+      for (const i of idx) if (applied.has(all[i]!.jobId)) results[i] = 'applied';
+      return results;
+    }
     const ids = new Array<string>(n), tokens = new Array<string>(n), states = new Array<string>(n), delays = new Array<number | null>(n);
     const refunds = new Array<number>(n), setResult = new Array<boolean>(n), resultJson = new Array<string | null>(n);
     const errors = new Array<string | null>(n), reasons = new Array<string | null>(n);
