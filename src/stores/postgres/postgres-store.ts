@@ -12,6 +12,8 @@ import type {
   EnqueueResult,
   ExtendLeasesParams,
   ExtendLeasesResult,
+  JobStats,
+  JobStatsParams,
   JobPage,
   ListJobsParams,
   PruneParams,
@@ -29,6 +31,7 @@ import { dedupeKeys, ENQUEUE_CHUNK, enqueueStatement, parseJobData, runnableNow,
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { buildHotQueries, type HotQueries, type NamedQuery } from './hot-queries.js';
 import { failureJson, parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
+import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildListJobsQuery, toCounts } from './list-jobs.js';
 import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkTransitions, int, invalid } from './input.js';
 import { runMigrations } from './migrations.js';
@@ -59,6 +62,7 @@ export class PostgresStore implements Store {
   private readonly s: string;
   private readonly hot: HotQueries;
   private readonly admin: AdminQueries;
+  private readonly stats: StatsQueries;
   private readonly notifier: Notifier;
   private readonly channel: string;
   private readonly instanceId = randomBytes(6).toString('hex');
@@ -89,6 +93,7 @@ export class PostgresStore implements Store {
     const prefix = `dk_${this.schema}_`;
     this.hot = buildHotQueries(this.s, prefix);
     this.admin = buildAdminQueries(this.s, prefix);
+    this.stats = buildStatsQueries(this.s, prefix);
     const listenConfig = this.ownsPool ? { connectionString: this.opts.connectionString!, keepAlive: true, application_name: 'docket-listen' } : { ...this.pool.options, keepAlive: true };
     this.notifier = new Notifier({
       channel: this.channel,
@@ -459,6 +464,11 @@ export class PostgresStore implements Store {
     // A queue asked for by name is reported even when it has no jobs.
     if (params?.queue !== undefined) rows.push({ queue: params.queue, state: null, n: 0, paused: null });
     return toCounts(rows).map(({ queue, counts }) => ({ queue, counts }));
+  }
+
+  async jobStats(params: JobStatsParams): Promise<JobStats> {
+    this.assertOpen();
+    return jobStats(params, this.stats, (query, values, operation) => this.run(query, values, operation));
   }
 
   // ------------------------------------------------------------------ queues
