@@ -71,6 +71,13 @@ export class JobNotFoundError extends DocketError {
   }
 }
 
+/** A schedule name that no schedule in the store has (trigger, pause, resume of an unknown schedule). */
+export class ScheduleNotFoundError extends DocketError {
+  constructor(readonly scheduleName: string) {
+    super('SCHEDULE_NOT_FOUND', `no schedule named "${scheduleName}" exists`, { scheduleName });
+  }
+}
+
 export class InvalidTransitionError extends DocketError {
   constructor(readonly from: string, readonly to: string, jobId?: string) {
     super('INVALID_TRANSITION', `a job cannot go from ${from} to ${to}`, { from, to, ...(jobId ? { jobId } : {}) });

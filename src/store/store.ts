@@ -1,5 +1,6 @@
 import type { ClaimedJob, JobProgress, JobRecord, JobState, NewJob } from '../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../core/outcome.js';
+import type { ScheduleStore } from './schedule-store.js';
 
 /**
  * The persistence seam. A store speaks in job operations, one params object
@@ -11,8 +12,13 @@ import type { LeasedTransition, TransitionResult } from '../core/outcome.js';
  * callers pass delays, not instants, wherever a lease or a run time is set.
  *
  * Every method is atomic: it either applies fully or throws and writes nothing.
+ *
+ * The schedule operations (ScheduleStore, schedule-store.ts) are optional on
+ * the type only so that each store adds them in its own change; the scheduler
+ * refuses a store without them (requireScheduleStore) and the conformance
+ * suite fails for it.
  */
-export interface Store {
+export interface Store extends Partial<ScheduleStore> {
   readonly kind: string;
   readonly capabilities: StoreCapabilities;
 

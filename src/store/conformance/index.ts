@@ -7,6 +7,7 @@ import { progressResultTests } from './progress-result.js';
 import { pruneTests } from './prune.js';
 import { queryTests } from './queries.js';
 import { queueWorkerTests } from './queues-workers.js';
+import { scheduleClaimTests, scheduleTests } from './schedules-index.js';
 import { statsTests } from './stats.js';
 import { transitionTests } from './transitions.js';
 
@@ -35,5 +36,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   harness.collect('queries', queryTests);
   harness.collect('queues and workers', queueWorkerTests);
   harness.collect('stats', statsTests);
+  harness.collect('schedules', scheduleTests);
+  harness.collect('schedule fires', scheduleClaimTests);
   harness.register();
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SqliteStoreError } from './errors.js';
+import { SCHEDULES_MIGRATION } from './schedules-queries.js';
 
 /**
  * Versioned schema migrations. APPEND-ONLY: never edit or reorder an entry
@@ -97,6 +98,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  { version: 2, ...SCHEDULES_MIGRATION },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
 import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
-import type { ClaimedJob, JobProgress, JobRecord } from '../../core/job.js';
+import type { ClaimedJob, JobProgress, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
 import { assertName } from '../../core/validate.js';
 import type {
@@ -25,6 +25,7 @@ import type {
   WorkerInfo,
   WorkerInfoInput,
 } from '../../store/store.js';
+import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
 import { insertJobs } from './enqueue.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
 import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
@@ -33,6 +34,7 @@ import { resolveSqliteOptions, type SqliteStoreOptions, type SqliteSynchronous }
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './stats.js';
+import { SqliteSchedules } from './schedules.js';
 import { jsonToJob, parseJobId } from './rows.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 
@@ -63,6 +65,14 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new Set<(n: StoreNotification) => void>();
   private readonly prepare = (sql: string, pluck = false): Database.Statement => this.st(sql, pluck);
+  /** The schedule operations (schedules.ts), run on this connection. */
+  private readonly schedules = new SqliteSchedules({
+    prepare: this.prepare,
+    read: (fn) => this.read(fn),
+    write: (fn) => this.write(fn),
+    now: () => this.clock.now(),
+    jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }),
+  });
 
   constructor(options: SqliteStoreOptions) {
     const o = resolveSqliteOptions(options);
@@ -368,6 +378,36 @@ export class SqliteStore implements Store {
 
   async jobStats(params: JobStatsParams): Promise<JobStats> {
     return this.read(() => jobStats(params, this.clock.now(), this.prepare));
+  }
+
+  // ------------------------------------------------------------------ schedules (schedules.ts)
+
+  upsertSchedules(params: UpsertSchedulesParams): Promise<UpsertSchedulesResult> {
+    return this.schedules.upsertSchedules(params);
+  }
+  listDueSchedules(params: { lookaheadMs: number; limit: number }): Promise<DueSchedules> {
+    return this.schedules.listDueSchedules(params);
+  }
+  claimFire(params: ClaimFireParams): Promise<ClaimFireResult> {
+    return this.schedules.claimFire(params);
+  }
+  triggerSchedule(params: { name: string; job: NewJob }): Promise<TriggerScheduleResult | null> {
+    return this.schedules.triggerSchedule(params);
+  }
+  pauseSchedule(params: { name: string }): Promise<ScheduleRecord | null> {
+    return this.schedules.pauseSchedule(params);
+  }
+  getSchedule(params: { name: string }): Promise<ScheduleRecord | null> {
+    return this.schedules.getSchedule(params);
+  }
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.schedules.listSchedules();
+  }
+  listScheduleFires(params: { name: string; limit: number }): Promise<ScheduleFire[]> {
+    return this.schedules.listScheduleFires(params);
+  }
+  deleteSchedule(params: { name: string }): Promise<boolean> {
+    return this.schedules.deleteSchedule(params);
   }
 
   // ------------------------------------------------------------------ plumbing
