@@ -1,4 +1,5 @@
 import { jobColumns } from './job-row.js';
+import type { WorkerInfo } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
 
 const MS = `interval '1 millisecond'`;
@@ -131,3 +132,27 @@ FROM ${s}.workers WHERE last_heartbeat_at >= now() - $1::float8 * ${MS} ORDER BY
 }
 
 export type AdminQueries = ReturnType<typeof buildAdminQueries>;
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  active_jobs: number;
+  started_at: number;
+  last_heartbeat_at: number;
+}
+
+export function toWorkerInfo(r: WorkerRow): WorkerInfo {
+  return {
+    id: r.id,
+    host: r.host,
+    pid: r.pid,
+    queues: r.queues,
+    concurrency: r.concurrency,
+    activeJobs: r.active_jobs,
+    startedAt: new Date(r.started_at),
+    lastHeartbeatAt: new Date(r.last_heartbeat_at),
+  };
+}

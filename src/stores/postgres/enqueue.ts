@@ -1,8 +1,12 @@
-import { DocketError, ValidationError } from '../../core/errors.js';
-import type { JobRecord, NewJob } from '../../core/job.js';
+import type { Pool, PoolClient } from 'pg';
+import { ValidationError } from '../../core/errors.js';
+import type { NewJob } from '../../core/job.js';
 import type { EnqueueResult } from '../../store/store.js';
-import type { HotQueries, NamedQuery } from './hot-queries.js';
-import { toJobRecord, type JobRow } from './job-row.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
+import { enqueueStatement } from './enqueue-statement.js';
+import type { HotQueries } from './hot-queries.js';
+import { jobsAvailablePayload, type Notifier } from './notifier.js';
+import { toStoreError } from './store-error.js';
 
 /** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
 export interface Queryable {
@@ -12,131 +16,7 @@ export interface Queryable {
 /** Rows per statement; bigger calls run as several statements in one transaction. */
 export const ENQUEUE_CHUNK = 5_000;
 
-interface KeyedRow {
-  id: string | null;
-  key: string | null;
-  dup_key: string | null;
-  holder_id: string | null;
-  holder: JobRow | null;
-  now: number;
-}
-
-/**
- * One enqueue statement for `jobs` (keys already unique within the list), on
- * `db`. Results come back in input order. `notify` are the NOTIFY payloads
- * to send with the insert (delivered on commit).
- */
-export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJob[], notify: string[], channel: string): Promise<EnqueueResult[]> {
-  const keyed = jobs.some((j) => j.idempotencyKey !== null);
-  if (!keyed) {
-    const { rows } = isUniform(jobs)
-      ? await db.query({ ...qs.enqueueUniform, values: uniformValues(jobs, notify, channel) })
-      : await db.query({ ...qs.enqueue, values: [jobsJson(jobs, false), notify, channel] });
-    const row = rows[0] as { ids: string | null; now: number } | undefined;
-    const ids = row?.ids ? row.ids.split(',') : [];
-    if (ids.length !== jobs.length) throw new DocketError('STORE_ERROR', `enqueue inserted ${ids.length} of ${jobs.length} jobs`, { store: 'postgres' });
-    return ids.map((id, i) => ({ id, created: true, job: newRecord(jobs[i]!, id, row!.now) }));
-  }
-
-  const values = [jobsJson(jobs, true), notify, channel];
-  const { rows } = await db.query({ ...qs.enqueueKeyed, values });
-  const inserted: KeyedRow[] = [];
-  const holders = new Map<string, KeyedRow>();
-  let now = 0;
-  for (const r of rows as KeyedRow[]) {
-    now = r.now;
-    if (r.dup_key === null) inserted.push(r);
-    else holders.set(r.dup_key, r);
-  }
-  inserted.sort((a, b) => compareIds(a.id!, b.id!));
-  const insertedKeys = new Set<string>();
-  for (const r of inserted) if (r.key !== null) insertedKeys.add(r.key);
-  const missing = jobs.map((j) => j.idempotencyKey).filter((k): k is string => k !== null && !insertedKeys.has(k) && !holders.has(k));
-  if (missing.length > 0) {
-    // Their holders committed while this statement waited on the key: look again with a fresh snapshot.
-    const again = await db.query({ ...(qs.keyHolders as NamedQuery), values: [missing] });
-    for (const r of again.rows as KeyedRow[]) if (r.dup_key !== null) holders.set(r.dup_key, r);
-    const still = missing.filter((k) => !holders.has(k));
-    if (still.length > 0) {
-      throw new DocketError('STORE_ERROR', `idempotency key(s) changed hands during enqueue; try again`, { store: 'postgres', transient: true, keys: still.slice(0, 10) });
-    }
-  }
-  // Inserted rows follow input order (their ids were drawn in order).
-  let next = 0;
-  return jobs.map((j) => {
-    const holder = j.idempotencyKey === null || insertedKeys.has(j.idempotencyKey) ? undefined : holders.get(j.idempotencyKey);
-    if (holder) return { id: holder.holder_id!, created: false, job: holder.holder === null || holder.holder.id === null ? null : toJobRecord(holder.holder) };
-    const id = inserted[next++]!.id!;
-    return { id, created: true, job: newRecord(j, id, now) };
-  });
-}
-
-/** No keys and every option the same: only the payloads differ (the usual bulk add). */
-function isUniform(jobs: NewJob[]): boolean {
-  const a = jobs[0]!;
-  const runAt = a.runAt?.getTime() ?? null;
-  const fire = a.fireTime?.getTime() ?? null;
-  for (let i = 1; i < jobs.length; i++) {
-    const b = jobs[i]!;
-    if (
-      b.name !== a.name ||
-      b.queue !== a.queue ||
-      b.priority !== a.priority ||
-      b.maxAttempts !== a.maxAttempts ||
-      b.timeoutMs !== a.timeoutMs ||
-      b.delayMs !== a.delayMs ||
-      (b.runAt?.getTime() ?? null) !== runAt ||
-      b.scheduleName !== a.scheduleName ||
-      (b.fireTime?.getTime() ?? null) !== fire
-    ) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function uniformValues(jobs: NewJob[], notify: string[], channel: string): unknown[] {
-  const a = jobs[0]!;
-  let data = '[';
-  for (let i = 0; i < jobs.length; i++) data += (i === 0 ? '' : ',') + jobs[i]!.dataJson;
-  data += ']';
-  const runAt = a.runAt?.getTime() ?? null;
-  return [data, a.name, a.queue, a.priority, a.maxAttempts, a.timeoutMs, a.scheduleName, a.fireTime?.getTime() ?? null, runAt, runAt === null ? a.delayMs : 0, notify, channel];
-}
-
-/**
- * The jobs as one JSON array for json_to_recordset. Payloads are embedded
- * verbatim (they are JSON already); absent keys read as NULL. Times are epoch ms.
- */
-export function jobsJson(jobs: NewJob[], keyed: boolean): string {
-  const parts = new Array<string>(jobs.length);
-  for (let i = 0; i < jobs.length; i++) {
-    const j = jobs[i]!;
-    let s = `{"n":${str(j.name)},"q":${str(j.queue)},"d":${j.dataJson},"p":${j.priority},"m":${j.maxAttempts}`;
-    if (j.runAt !== null) s += `,"r":${j.runAt.getTime()}`;
-    else if (j.delayMs > 0) s += `,"l":${j.delayMs}`;
-    else s += `,"l":0`;
-    if (j.timeoutMs !== null) s += `,"o":${j.timeoutMs}`;
-    if (j.scheduleName !== null) s += `,"s":${JSON.stringify(j.scheduleName)}`;
-    if (j.fireTime !== null) s += `,"f":${j.fireTime.getTime()}`;
-    if (keyed && j.idempotencyKey !== null) s += `,"k":${JSON.stringify(j.idempotencyKey)},"kf":${j.keepKeyForever},"rf":${j.releaseKeyOnFailure}`;
-    parts[i] = s + '}';
-  }
-  return `[${parts.join(',')}]`;
-}
-
-// Job and queue names repeat across a batch and match NAME_PATTERN (nothing to escape); cache their JSON form.
-const strCache = new Map<string, string>();
-function str(name: string): string {
-  let s = strCache.get(name);
-  if (s === undefined) {
-    s = JSON.stringify(name);
-    if (strCache.size < 10_000) strCache.set(name, s);
-  }
-  return s;
-}
-
-const parsedData = new WeakMap<NewJob, unknown>();
+export const parsedData = new WeakMap<NewJob, unknown>();
 
 /**
  * Checks that every payload is one JSON value (it is embedded verbatim in the
@@ -151,6 +31,107 @@ export function parseJobData(jobs: NewJob[]): void {
       throw new ValidationError('INVALID_DATA', `jobs[${i}].dataJson`, `jobs[${i}].dataJson is not valid JSON`);
     }
   });
+}
+
+export interface EnqueuerDeps {
+  pool: Pool;
+  queries: HotQueries;
+  notifier: Notifier;
+  instanceId: string;
+  channel: string;
+  /** Statements that may run at once before further calls are grouped. */
+  slots: number;
+  assertOpen(): void;
+}
+
+/**
+ * How enqueue calls reach the database: concurrent calls grouped into one
+ * statement (EnqueueBatcher), huge calls split into chunks inside one
+ * transaction, `tx` calls run on the caller's client, and wake-ups sent with
+ * the insert (throttled per queue) or, for `tx`, at the caller's commit.
+ */
+export class Enqueuer {
+  private readonly batcher: EnqueueBatcher<NewJob, EnqueueResult>;
+
+  constructor(private readonly d: EnqueuerDeps) {
+    this.batcher = new EnqueueBatcher((jobs) => this.run(jobs), d.slots, ENQUEUE_CHUNK);
+  }
+
+  submit(jobs: NewJob[]): Promise<EnqueueResult[]> {
+    return this.batcher.submit(jobs);
+  }
+
+  /** One statement (or one transaction of chunks) for the jobs of one or more grouped calls. */
+  private async run(jobs: NewJob[]): Promise<EnqueueResult[]> {
+    this.d.assertOpen();
+    const { notifier } = this.d;
+    const { unique, expand } = dedupeKeys(jobs);
+    const now = Date.now();
+    const sendNow: string[] = [];
+    const suppressed: string[] = [];
+    for (const q of runnableQueues(unique, now)) {
+      if (notifier.takeNotifySlot(q, now)) sendNow.push(jobsAvailablePayload(this.d.instanceId, q));
+      else suppressed.push(q);
+    }
+    let results: EnqueueResult[];
+    try {
+      results =
+        unique.length <= ENQUEUE_CHUNK
+          ? await enqueueStatement(this.d.pool, this.d.queries, unique, sendNow, this.d.channel)
+          : await this.inTransaction((c) => this.chunks(c, unique, sendNow));
+    } catch (e) {
+      throw toStoreError(e, 'enqueue');
+    }
+    const created = new Set<string>();
+    for (const r of results) if (r.created && r.job && r.job.state === 'waiting') created.add(r.job.queue);
+    for (const q of created) notifier.emitLocal({ type: 'jobs-available', queue: q });
+    for (const q of suppressed) if (created.has(q)) notifier.notifySuppressed(q);
+    return expand(results);
+  }
+
+  /** On the caller's client, inside their transaction: the NOTIFY goes with it, so it is delivered only on commit. */
+  async inCallerTransaction(jobs: NewJob[], tx: unknown): Promise<EnqueueResult[]> {
+    if (typeof tx !== 'object' || tx === null || typeof (tx as { query?: unknown }).query !== 'function') {
+      throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be a pg client (PoolClient or Client) inside BEGIN');
+    }
+    const { unique, expand } = dedupeKeys(jobs);
+    const notify = [...runnableQueues(unique, Date.now())].map((q) => jobsAvailablePayload('', q));
+    try {
+      return expand(await this.chunks(tx as Queryable, unique, notify));
+    } catch (e) {
+      throw toStoreError(e, 'enqueue');
+    }
+  }
+
+  private async chunks(db: Queryable, jobs: NewJob[], notify: string[]): Promise<EnqueueResult[]> {
+    const out: EnqueueResult[] = [];
+    for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) {
+      out.push(...(await enqueueStatement(db, this.d.queries, jobs.slice(i, i + ENQUEUE_CHUNK), i === 0 ? notify : [], this.d.channel)));
+    }
+    return out;
+  }
+
+  private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.d.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Queues that get a job runnable at once (idle workers there should wake). Judged on our clock: a hint only. */
+function runnableQueues(jobs: NewJob[], now: number): Set<string> {
+  const queues = new Set<string>();
+  for (const j of jobs) if (j.runAt === null ? j.delayMs <= 0 : j.runAt.getTime() <= now) queues.add(j.queue);
+  return queues;
 }
 
 /**
@@ -185,47 +166,4 @@ export function dedupeKeys(jobs: NewJob[]): { unique: NewJob[]; expand(results: 
       });
     },
   };
-}
-
-/** Whether a new job is runnable at once (so idle workers should be woken). Judged on our clock: a hint only. */
-export function runnableNow(j: NewJob, now: number): boolean {
-  return j.runAt === null ? j.delayMs <= 0 : j.runAt.getTime() <= now;
-}
-
-/**
- * The record of a job just inserted: its input plus the id and the
- * statement's now() (run_at and created_at were computed from it in SQL).
- */
-function newRecord(job: NewJob, id: string, nowMs: number): JobRecord {
-  const runAt = job.runAt !== null ? job.runAt.getTime() : nowMs + job.delayMs;
-  return {
-    id,
-    name: job.name,
-    queue: job.queue,
-    data: parsedData.has(job) ? parsedData.get(job) : (JSON.parse(job.dataJson) as unknown),
-    state: runAt > nowMs ? 'delayed' : 'waiting',
-    priority: job.priority,
-    runAt: new Date(runAt),
-    createdAt: new Date(nowMs),
-    startedAt: null,
-    finishedAt: null,
-    attempt: 0,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
-    stalls: 0,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    workerId: null,
-    cancelRequested: false,
-    progress: null,
-    result: null,
-    error: null,
-    idempotencyKey: job.idempotencyKey,
-    scheduleName: job.scheduleName,
-    fireTime: job.fireTime === null ? null : new Date(job.fireTime.getTime()),
-  };
-}
-
-function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

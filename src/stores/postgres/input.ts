@@ -111,3 +111,13 @@ function isDate(v: unknown): v is Date {
 export function invalid(field: string, message: string): ValidationError {
   return new ValidationError('INVALID_OPTION', field, message);
 }
+
+export function checkProgress(updates: Array<{ jobId: string; leaseToken: string; progress: { current: number; total: number | null; message: string | null } }>): void {
+  if (!Array.isArray(updates)) throw invalid('updates', 'updates must be an array');
+  updates.forEach(({ progress: p }, i) => {
+    const f = `updates[${i}].progress`;
+    if (typeof p?.current !== 'number' || !Number.isFinite(p.current)) throw invalid(`${f}.current`, `${f}.current must be a finite number`);
+    if (p.total !== null && (typeof p.total !== 'number' || !Number.isFinite(p.total))) throw invalid(`${f}.total`, `${f}.total must be a finite number or null`);
+    if (p.message !== null && typeof p.message !== 'string') throw invalid(`${f}.message`, `${f}.message must be a string or null`);
+  });
+}

@@ -40,6 +40,10 @@ export function buildListJobsQuery(s: string, p: ListJobsParams): { text: string
   return { text, values, limit };
 }
 
+export function encodeCursor(id: string): string {
+  return Buffer.from(`id:${id}`, 'utf8').toString('base64url');
+}
+
 export function decodeCursor(cursor: string): string {
   let id: string | null = null;
   if (typeof cursor === 'string') {

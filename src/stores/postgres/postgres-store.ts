@@ -1,10 +1,11 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { InvalidTransitionError, StoreClosedError, ValidationError } from '../../core/errors.js';
+import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
-import { outcomeDelayMs, outcomeFailure, outcomeRefundsAttempt, outcomeState, type LeasedTransition, type TransitionResult } from '../../core/outcome.js';
+import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
+import { applyTransitions } from './apply-transitions.js';
 import type {
   CancelResult,
   ClaimParams,
@@ -26,16 +27,15 @@ import type {
   WorkerInfo,
   WorkerInfoInput,
 } from '../../store/store.js';
-import { buildAdminQueries, type AdminQueries } from './admin-queries.js';
-import { dedupeKeys, ENQUEUE_CHUNK, enqueueStatement, parseJobData, runnableNow, type Queryable } from './enqueue.js';
-import { EnqueueBatcher } from './enqueue-batcher.js';
+import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
+import { Enqueuer, parseJobData } from './enqueue.js';
 import { buildHotQueries, type HotQueries, type NamedQuery } from './hot-queries.js';
-import { failureJson, parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
+import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
-import { buildListJobsQuery, toCounts } from './list-jobs.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkTransitions, int, invalid } from './input.js';
+import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
+import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
 import { runMigrations } from './migrations.js';
-import { cancelRequestedPayload, jobsAvailablePayload, Notifier } from './notifier.js';
+import { cancelRequestedPayload, Notifier } from './notifier.js';
 import {
   DEFAULT_PG_CONNECT_TIMEOUT_MS,
   DEFAULT_PG_RECONNECT_MAX_MS,
@@ -66,7 +66,7 @@ export class PostgresStore implements Store {
   private readonly notifier: Notifier;
   private readonly channel: string;
   private readonly instanceId = randomBytes(6).toString('hex');
-  private readonly batcher: EnqueueBatcher<NewJob, EnqueueResult>;
+  private readonly enqueuer: Enqueuer;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -107,9 +107,16 @@ export class PostgresStore implements Store {
       reconnectMaxMs: DEFAULT_PG_RECONNECT_MAX_MS,
       logger: this.opts.logger,
     });
-    // Leave connections for claims and completions while adds are grouped.
-    const enqueueSlots = Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2));
-    this.batcher = new EnqueueBatcher((jobs) => this.enqueueNow(jobs), enqueueSlots, ENQUEUE_CHUNK);
+    this.enqueuer = new Enqueuer({
+      pool: this.pool,
+      queries: this.hot,
+      notifier: this.notifier,
+      instanceId: this.instanceId,
+      channel: this.channel,
+      // Leave connections for claims and completions while adds are grouped.
+      slots: Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2)),
+      assertOpen: () => this.assertOpen(),
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -167,63 +174,8 @@ export class PostgresStore implements Store {
     checkPgText(jobs);
     parseJobData(jobs);
     if (jobs.length === 0) return [];
-    if (params.tx !== undefined && params.tx !== null) return this.enqueueInTransaction(jobs, params.tx);
-    return this.batcher.submit(jobs);
-  }
-
-  /** One statement (or one transaction of chunks) for jobs from one or more grouped calls. */
-  private async enqueueNow(jobs: NewJob[]): Promise<EnqueueResult[]> {
-    this.assertOpen();
-    const { unique, expand } = dedupeKeys(jobs);
-    const now = Date.now();
-    const wake = new Set<string>();
-    for (const j of unique) if (runnableNow(j, now)) wake.add(j.queue);
-    const sendNow: string[] = [];
-    const suppressed: string[] = [];
-    for (const q of wake) {
-      if (this.notifier.takeNotifySlot(q, now)) sendNow.push(jobsAvailablePayload(this.instanceId, q));
-      else suppressed.push(q);
-    }
-    let results: EnqueueResult[];
-    try {
-      if (unique.length <= ENQUEUE_CHUNK) {
-        results = await enqueueStatement(this.pool, this.hot, unique, sendNow, this.channel);
-      } else {
-        results = await this.inTransaction((c) => this.enqueueChunks(c, unique, sendNow));
-      }
-    } catch (e) {
-      throw toStoreError(e, 'enqueue');
-    }
-    const created = new Set<string>();
-    for (const r of results) if (r.created && r.job && r.job.state === 'waiting') created.add(r.job.queue);
-    for (const q of created) this.notifier.emitLocal({ type: 'jobs-available', queue: q });
-    for (const q of suppressed) if (created.has(q)) this.notifier.notifySuppressed(q);
-    return expand(results);
-  }
-
-  /** On the caller's client, inside their transaction: NOTIFY goes with it, so it is delivered only on commit. */
-  private async enqueueInTransaction(jobs: NewJob[], tx: unknown): Promise<EnqueueResult[]> {
-    if (typeof tx !== 'object' || typeof (tx as { query?: unknown }).query !== 'function') {
-      throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be a pg client (PoolClient or Client) inside BEGIN');
-    }
-    const { unique, expand } = dedupeKeys(jobs);
-    const now = Date.now();
-    const queues = new Set<string>();
-    for (const j of unique) if (runnableNow(j, now)) queues.add(j.queue);
-    const notify = [...queues].map((q) => jobsAvailablePayload('', q));
-    try {
-      return expand(await this.enqueueChunks(tx as Queryable, unique, notify));
-    } catch (e) {
-      throw toStoreError(e, 'enqueue');
-    }
-  }
-
-  private async enqueueChunks(db: Queryable, jobs: NewJob[], notify: string[]): Promise<EnqueueResult[]> {
-    const out: EnqueueResult[] = [];
-    for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) {
-      out.push(...(await enqueueStatement(db, this.hot, jobs.slice(i, i + ENQUEUE_CHUNK), i === 0 ? notify : [], this.channel)));
-    }
-    return out;
+    if (params.tx !== undefined && params.tx !== null) return this.enqueuer.inCallerTransaction(jobs, params.tx);
+    return this.enqueuer.submit(jobs);
   }
 
   async claimJobs(params: ClaimParams): Promise<ClaimedJob[]> {
@@ -243,62 +195,10 @@ export class PostgresStore implements Store {
   }
 
   async applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]> {
-    const all = params.transitions;
-    checkTransitions(all);
+    checkTransitions(params.transitions);
     this.assertOpen();
-    if (all.length === 0) return [];
-    // The same job twice in one call: the first wins, as if applied in order.
-    const results = new Array<TransitionResult>(all.length).fill('lease_lost');
-    const seen = new Set<string>();
-    const idx: number[] = [];
-    for (let i = 0; i < all.length; i++) {
-      const id = parseJobId(all[i]!.jobId);
-      if (id === null || seen.has(id)) continue;
-      seen.add(id);
-      idx.push(i);
-    }
-    if (idx.length === 0) return results;
-    const n = idx.length;
-    if (idx.every((i) => all[i]!.outcome.kind === 'complete')) {
-      const { rows } = await this.run<{ id: string }>(
-        this.hot.completeJobs,
-        [idx.map((i) => all[i]!.jobId), idx.map((i) => all[i]!.leaseToken), idx.map((i) => (all[i]!.outcome as { resultJson: string | null }).resultJson)],
-        'applyTransitions',
-      );
-      const applied = new Set(rows.map((r) => r.id));
-      for (const i of idx) if (applied.has(all[i]!.jobId)) results[i] = 'applied';
-      return results;
-    }
-    const ids = new Array<string>(n), tokens = new Array<string>(n), states = new Array<string>(n), delays = new Array<number | null>(n);
-    const refunds = new Array<number>(n), setResult = new Array<boolean>(n), resultJson = new Array<string | null>(n);
-    const errors = new Array<string | null>(n), reasons = new Array<string | null>(n);
-    for (let k = 0; k < n; k++) {
-      const t = all[idx[k]!]!;
-      const o = t.outcome;
-      ids[k] = t.jobId;
-      tokens[k] = t.leaseToken;
-      states[k] = outcomeState(o);
-      // null keeps the run time: a released job keeps its place in line
-      delays[k] = o.kind === 'release' ? null : outcomeDelayMs(o);
-      refunds[k] = outcomeRefundsAttempt(o) ? 1 : 0;
-      setResult[k] = o.kind === 'complete';
-      resultJson[k] = o.kind === 'complete' ? o.resultJson : null;
-      const f = outcomeFailure(o);
-      errors[k] = f ? failureJson(f) : null;
-      reasons[k] = o.kind === 'cancel' ? o.reason : null;
-    }
-    const { rows } = await this.run<{ id: string; queue: string; state: string }>(
-      this.hot.applyTransitions,
-      [ids, tokens, states, delays, refunds, setResult, resultJson, errors, reasons],
-      'applyTransitions',
-    );
-    const applied = new Set<string>();
-    const wake = new Set<string>();
-    for (const r of rows) {
-      applied.add(r.id);
-      if (r.state === 'waiting') wake.add(r.queue);
-    }
-    for (const i of idx) if (applied.has(all[i]!.jobId)) results[i] = 'applied';
+    if (params.transitions.length === 0) return [];
+    const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op));
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return results;
   }
@@ -326,11 +226,7 @@ export class PostgresStore implements Store {
   }
 
   async saveProgress(params: Parameters<Store['saveProgress']>[0]): Promise<string[]> {
-    params.updates.forEach(({ progress: p }, i) => {
-      if (typeof p?.current !== 'number' || !Number.isFinite(p.current)) throw invalid(`updates[${i}].progress.current`, 'progress.current must be a finite number');
-      if (p.total !== null && (typeof p.total !== 'number' || !Number.isFinite(p.total))) throw invalid(`updates[${i}].progress.total`, 'progress.total must be a finite number or null');
-      if (p.message !== null && typeof p.message !== 'string') throw invalid(`updates[${i}].progress.message`, 'progress.message must be a string or null');
-    });
+    checkProgress(params.updates);
     this.assertOpen();
     if (params.updates.length === 0) return [];
     const valid = params.updates.filter((u) => parseJobId(u.jobId) !== null);
@@ -500,16 +396,7 @@ export class PostgresStore implements Store {
   async listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]> {
     int('aliveWithinMs', params.aliveWithinMs, 0, Number.MAX_SAFE_INTEGER);
     const { rows } = await this.run<WorkerRow>(this.admin.listWorkers, [params.aliveWithinMs], 'listWorkers');
-    return rows.map((r) => ({
-      id: r.id,
-      host: r.host,
-      pid: r.pid,
-      queues: r.queues,
-      concurrency: r.concurrency,
-      activeJobs: r.active_jobs,
-      startedAt: new Date(r.started_at),
-      lastHeartbeatAt: new Date(r.last_heartbeat_at),
-    }));
+    return rows.map(toWorkerInfo);
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -537,20 +424,7 @@ export class PostgresStore implements Store {
     return rows[0] ? toJobRecord(rows[0]) : null;
   }
 
-  private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
-  }
+
 }
 
 interface CountRow {
@@ -558,17 +432,6 @@ interface CountRow {
   state: string | null;
   n: number;
   paused: boolean | null;
-}
-
-interface WorkerRow {
-  id: string;
-  host: string;
-  pid: number;
-  queues: string[];
-  concurrency: number;
-  active_jobs: number;
-  started_at: number;
-  last_heartbeat_at: number;
 }
 
 /** PostgreSQL text cannot hold NUL; refuse it up front rather than fail the batch in the server. */
@@ -583,7 +446,4 @@ function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(`id:${id}`, 'utf8').toString('base64url');
-}
 
