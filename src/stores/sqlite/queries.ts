@@ -19,6 +19,15 @@ export const JOB_JSON = `json_array(id, name, queue, json(data), state, priority
   progress_current, progress_total, progress_message, progress_updated_at, json(result), json(error), idempotency_key,
   schedule_name, fire_time)`;
 
+/**
+ * A just-claimed job: JOB_JSON without what the claim itself decides (state,
+ * started_at, lease expiry, worker, cancel flag) or what is always empty then
+ * (finished_at, result). The claim is the hot path; every column costs.
+ */
+export const CLAIMED_JSON = `json_array(id, name, queue, json(data), priority, run_at, created_at, attempt, max_attempts,
+  timeout_ms, stalls, lease_token, progress_current, progress_total, progress_message, progress_updated_at, json(error),
+  idempotency_key, schedule_name, fire_time)`;
+
 const INSERT_COLUMNS = `name, queue, data, state, priority, run_at, created_at, max_attempts, timeout_ms,
   idempotency_key, key_flags, schedule_name, fire_time`;
 export const INSERT_PARAMS_PER_JOB = 13;
@@ -49,7 +58,7 @@ export const SQL = {
           AND name IN (SELECT value FROM json_each(?))
         ORDER BY priority DESC, run_at, id
         LIMIT ?)
-      RETURNING ${JOB_JSON}`,
+      RETURNING ${CLAIMED_JSON}`,
   },
 
   // ---------------------------------------------------------------- applyTransitions

@@ -1,4 +1,4 @@
-import type { JobFailure, JobRecord, JobState } from '../../core/job.js';
+import type { ClaimedJob, JobFailure, JobRecord, JobState } from '../../core/job.js';
 
 /** A job row as JOB_JSON renders it (positions match queries.ts). */
 type JobTuple = [
@@ -63,11 +63,70 @@ export function jsonToJob(json: string, nowMs: number): JobRecord {
     cancelRequested: t[17] === 1,
     progress: t[21] === null ? null : { current: t[18] ?? 0, total: t[19], message: t[20], updatedAt: new Date(t[21]) },
     result: t[22],
-    error: t[23] === null ? null : { ...t[23], code: t[23].code ?? null, stack: t[23].stack ?? null, at: new Date(t[23].at) },
+    error: t[23] === null ? null : toFailure(t[23]),
     idempotencyKey: t[24],
     scheduleName: t[25],
     fireTime: t[26] === null ? null : new Date(t[26]),
   };
+}
+
+/** A row as CLAIMED_JSON renders it (positions match queries.ts). */
+type ClaimedTuple = [
+  id: number,
+  name: string,
+  queue: string,
+  data: unknown,
+  priority: number,
+  runAt: number,
+  createdAt: number,
+  attempt: number,
+  maxAttempts: number,
+  timeoutMs: number | null,
+  stalls: number,
+  leaseToken: string,
+  progressCurrent: number | null,
+  progressTotal: number | null,
+  progressMessage: string | null,
+  progressUpdatedAt: number | null,
+  error: StoredFailure | null,
+  idempotencyKey: string | null,
+  scheduleName: string | null,
+  fireTime: number | null,
+];
+
+/** Builds a ClaimedJob from one CLAIMED_JSON string and what the claim set. */
+export function jsonToClaimed(json: string, now: number, leaseExpiresAt: number, workerId: string): ClaimedJob {
+  const t = JSON.parse(json) as ClaimedTuple;
+  return {
+    id: String(t[0]),
+    name: t[1],
+    queue: t[2],
+    data: t[3],
+    state: 'active',
+    priority: t[4],
+    runAt: new Date(t[5]),
+    createdAt: new Date(t[6]),
+    startedAt: new Date(now),
+    finishedAt: null,
+    attempt: t[7],
+    maxAttempts: t[8],
+    timeoutMs: t[9],
+    stalls: t[10],
+    leaseToken: t[11],
+    leaseExpiresAt: new Date(leaseExpiresAt),
+    workerId,
+    cancelRequested: false,
+    progress: t[15] === null ? null : { current: t[12] ?? 0, total: t[13], message: t[14], updatedAt: new Date(t[15]) },
+    result: null,
+    error: t[16] === null ? null : toFailure(t[16]),
+    idempotencyKey: t[17],
+    scheduleName: t[18],
+    fireTime: t[19] === null ? null : new Date(t[19]),
+  };
+}
+
+function toFailure(f: StoredFailure): JobFailure {
+  return { message: f.message, name: f.name, code: f.code ?? null, stack: f.stack ?? null, attempt: f.attempt, at: new Date(f.at) };
 }
 
 /** Failures are stored as JSON with `at` in ms. */

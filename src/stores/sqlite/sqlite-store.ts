@@ -35,7 +35,7 @@ import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './stats.js';
 import { SqliteSchedules } from './schedules.js';
-import { jsonToJob, parseJobId } from './rows.js';
+import { jsonToClaimed, jsonToJob, parseJobId } from './rows.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 
 /** What `diagnostics()` reports (for `docket doctor` and tests). */
@@ -157,7 +157,8 @@ export class SqliteStore implements Store {
       }
       return out;
     });
-    const jobs = rows.map((json) => jsonToJob(json, now) as ClaimedJob);
+    const leaseExpiresAt = now + params.leaseMs;
+    const jobs = rows.map((json) => jsonToClaimed(json, now, leaseExpiresAt, params.workerId));
     // RETURNING order is unspecified: restore the claim order.
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));
   }
