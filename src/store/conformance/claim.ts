@@ -97,9 +97,9 @@ export function claimTests(test: Define): void {
   });
 
   test('claims a delayed job only once its time has come', async (store) => {
-    const job = await enqueueOne(store, { delayMs: 150 });
+    const job = await enqueueOne(store, { delayMs: 400 });
     expect(await claim(store)).toEqual([]);
-    await sleep(250);
+    await sleep(600);
     expect((await store.getJob({ jobId: job.id }))!.state).toBe('waiting');
     expect((await claim(store)).map((j) => j.id)).toEqual([job.id]);
   });

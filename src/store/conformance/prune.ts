@@ -28,7 +28,7 @@ export function pruneTests(test: Define): void {
   test('by age: deletes jobs that finished longer ago than maxAgeMs', async (store) => {
     const [old1, old2, young] = await enqueueMany(store, 3);
     await completeInOrder(store, [old1!, old2!]);
-    await sleep(300);
+    await sleep(400);
     await completeInOrder(store, [young!]);
     const finished = await store.getJobs({ jobIds: [old2!.id, young!.id] });
     // A cutoff half-way between the old and the young finish times.

@@ -156,9 +156,9 @@ export function queryTests(test: Define): void {
   });
 
   test('a delayed job whose time has come counts, lists and reads as waiting', async (store) => {
-    const job = await enqueueOne(store, { delayMs: 100 });
+    const job = await enqueueOne(store, { delayMs: 400 });
     expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 0, delayed: 1 });
-    await sleep(200);
+    await sleep(600);
     expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 1, delayed: 0 });
     expect((await store.getJob({ jobId: job.id }))!.state).toBe('waiting');
     expect((await store.listJobs({ limit: 10, states: ['waiting'] })).jobs.map((j) => j.id)).toEqual([job.id]);

@@ -45,13 +45,13 @@ export function transitionTests(test: Define): void {
     const job = await enqueueOne(store);
     const c = await claimJob(store, job);
     const before = await storeNow(store);
-    expect(await settle(store, c, { kind: 'retry', delayMs: 150, failure: failure('flaky') })).toBe('applied');
+    expect(await settle(store, c, { kind: 'retry', delayMs: 400, failure: failure('flaky') })).toBe('applied');
     const after = (await store.getJob({ jobId: job.id }))!;
     expect(after).toMatchObject({ state: 'delayed', attempt: 1, leaseToken: null, finishedAt: null });
     expect(after.error!.message).toBe('flaky');
-    expect(after.runAt.getTime()).toBeGreaterThanOrEqual(before + 150);
+    expect(after.runAt.getTime()).toBeGreaterThanOrEqual(before + 400);
     expect(await claim(store)).toEqual([]);
-    await sleep(250);
+    await sleep(600);
     const [again] = await claim(store);
     expect(again).toMatchObject({ id: job.id, attempt: 2 });
   });
