@@ -11,6 +11,15 @@ export interface NamedQuery {
 }
 
 const RUNNABLE = `state IN ('waiting','delayed')`;
+/*
+ * The lease guard is `id = $id AND lease_token = $token` alone: a job has a
+ * lease token only while it is active (the claim sets it; every transition
+ * and the rescuer clear it). Adding `state = 'active'` would be redundant and
+ * lets the planner pick the jobs_active_lease partial index, reading every
+ * active job's entry (dead ones too) instead of one primary-key probe per id.
+ * `id = ANY($1)` gives it that probe as an index condition on jobs (a join
+ * condition alone left it hashing a sequential scan).
+ */
 const MS = `interval '1 millisecond'`;
 const NOW_MS = `date_part('epoch', now()) * 1000`;
 
@@ -170,7 +179,7 @@ RETURNING ${claimColumns('j')}`,
     lease_expires_at = NULL,
     cancel_requested = false
   FROM t
-  WHERE j.id = t.id AND j.state = 'active' AND j.lease_token = t.token
+  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
   RETURNING j.id, j.queue, j.state, j.idempotency_key
 ), released AS (
   DELETE FROM ${s}.idempotency_keys k USING upd
@@ -188,7 +197,7 @@ SELECT id::text AS id, queue, state FROM upd`,
       `UPDATE ${s}.jobs j SET state = 'completed', finished_at = now(), result = t.result::json,
     lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, token, result)
-WHERE j.id = t.id AND j.lease_token = t.token AND j.state = 'active'
+WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
 RETURNING j.id::text AS id`,
     ),
 
@@ -197,7 +206,7 @@ RETURNING j.id::text AS id`,
       'extend_leases',
       `UPDATE ${s}.jobs j SET lease_expires_at = now() + $3::float8 * ${MS}
 FROM unnest($1::bigint[], $2::text[]) AS t(id, token)
-WHERE j.id = t.id AND j.state = 'active' AND j.lease_token = t.token
+WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
 RETURNING j.id::text AS id, j.lease_token, j.cancel_requested`,
     ),
 
@@ -205,7 +214,7 @@ RETURNING j.id::text AS id, j.lease_token, j.cancel_requested`,
       'save_progress',
       `UPDATE ${s}.jobs j SET progress_current = t.current, progress_total = t.total, progress_message = t.message, progress_updated_at = now()
 FROM unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::text[]) AS t(id, token, current, total, message)
-WHERE j.id = t.id AND j.state = 'active' AND j.lease_token = t.token
+WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
 RETURNING j.id::text AS id`,
     ),
 

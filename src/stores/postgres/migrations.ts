@@ -35,7 +35,7 @@ CREATE TABLE ${s}.jobs (
   max_attempts        integer NOT NULL,
   timeout_ms          bigint,
   stalls              integer NOT NULL DEFAULT 0,
-  lease_token         text,
+  lease_token         text,          -- set only while active: the claim sets it, every transition and the rescuer clear it
   lease_expires_at    timestamptz,
   worker_id           text,
   cancel_requested    boolean NOT NULL DEFAULT false,
