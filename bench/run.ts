@@ -71,7 +71,7 @@ function summary(name: ScenarioName, r: Result): string {
     return `p50 ${fmt(l.p50, 2)} / p95 ${fmt(l.p95, 2)} / p99 ${fmt(l.p99, 2)} / max ${fmt(l.max, 1)} ms; ${v}`;
   }
   const t = r as ThroughputResult;
-  return `${fmt(t.jobsPerSec)} jobs/s${t.completePerSec ? ` (${fmt(t.completePerSec)} until all completed)` : ''}; ${v}`;
+  return `${fmt(t.jobsPerSec)} jobs/s${t.completePerSec ? ` (${fmt(t.completePerSec)} until all completed)` : ''}, ${fmt(t.cpuUsPerJob, 1)} µs CPU/job; ${v}`;
 }
 
 async function main(): Promise<void> {
@@ -115,7 +115,10 @@ async function main(): Promise<void> {
       }
     } else {
       rows.push([`${title}, jobs/s`, ...syncs.map((s) => cell(s, name, (r) => fmt(r.jobsPerSec)))]);
-      if (name === 'drain') rows.push(['drain, until all recorded completed, jobs/s', ...syncs.map((s) => cell(s, name, (r) => fmt(r.completePerSec)))]);
+      if (name === 'drain') {
+        rows.push(['drain, until all recorded completed, jobs/s', ...syncs.map((s) => cell(s, name, (r) => fmt(r.completePerSec)))]);
+        rows.push(['drain, CPU time of this process per job, µs', ...syncs.map((s) => cell(s, name, (r) => fmt(r.cpuUsPerJob, 1)))]);
+      }
     }
   }
   let lost = 0;

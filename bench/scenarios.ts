@@ -31,6 +31,13 @@ export interface ThroughputResult extends Verification {
   n: number;
   ms: number;
   jobsPerSec: number | null;
+  /**
+   * This process's CPU time (user + system) per job over the timed part, µs.
+   * Less sensitive than jobs/s to other load on the machine (fsync waits and
+   * time spent runnable-but-descheduled are not in it), so better for A/B
+   * comparisons on a shared box.
+   */
+  cpuUsPerJob: number;
   /** drain only: time until every job was recorded completed. */
   completeMs?: number;
   completePerSec?: number | null;
@@ -48,6 +55,10 @@ export interface LatencyResult extends Verification {
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rate = (n: number, ms: number) => (ms > 0 ? n / (ms / 1000) : null);
+const cpuPerJob = (since: NodeJS.CpuUsage, n: number) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / n;
+};
 
 /** Counts distinct job indices seen by the handler; see shared/bench/peers.mjs. */
 export class Tracker {
@@ -129,10 +140,12 @@ async function enqueueBulk(s: Subject, tag: string, n: number, batch: number): P
 export async function enqueueSingle(s: Subject, o: ScenarioOptions): Promise<ThroughputResult> {
   const n = Math.max(1, Math.floor(o.n / 4));
   const tr = new Tracker(newTag('a'), n);
+  const c0 = process.cpuUsage();
   const t0 = now();
   for (let i = 0; i < n; i++) await s.enqueueOne({ r: tr.tag, i, t: now() });
   const ms = now() - t0;
-  return { n, ms, jobsPerSec: rate(n, ms), ...(await verifyByWorking(s, tr, o)) };
+  const cpuUsPerJob = cpuPerJob(c0, n);
+  return { n, ms, jobsPerSec: rate(n, ms), cpuUsPerJob, ...(await verifyByWorking(s, tr, o)) };
 }
 
 export async function enqueueConcurrent(s: Subject, o: ScenarioOptions): Promise<ThroughputResult> {
@@ -142,19 +155,23 @@ export async function enqueueConcurrent(s: Subject, o: ScenarioOptions): Promise
   const lane = async () => {
     for (let i = next++; i < n; i = next++) await s.enqueueOne({ r: tr.tag, i, t: now() });
   };
+  const c0 = process.cpuUsage();
   const t0 = now();
   await Promise.all(Array.from({ length: o.inFlight }, lane));
   const ms = now() - t0;
-  return { n, ms, jobsPerSec: rate(n, ms), ...(await verifyByWorking(s, tr, o)) };
+  const cpuUsPerJob = cpuPerJob(c0, n);
+  return { n, ms, jobsPerSec: rate(n, ms), cpuUsPerJob, ...(await verifyByWorking(s, tr, o)) };
 }
 
 export async function enqueueBulkScenario(s: Subject, o: ScenarioOptions): Promise<ThroughputResult> {
   const n = o.n;
   const tr = new Tracker(newTag('c'), n);
+  const c0 = process.cpuUsage();
   const t0 = now();
   await enqueueBulk(s, tr.tag, n, o.batch);
   const ms = now() - t0;
-  return { n, ms, jobsPerSec: rate(n, ms), ...(await verifyByWorking(s, tr, o)) };
+  const cpuUsPerJob = cpuPerJob(c0, n);
+  return { n, ms, jobsPerSec: rate(n, ms), cpuUsPerJob, ...(await verifyByWorking(s, tr, o)) };
 }
 
 /** N jobs bulk-enqueued (untimed), then a worker of concurrency C drains them. */
@@ -163,12 +180,14 @@ export async function drain(s: Subject, o: ScenarioOptions): Promise<ThroughputR
   const tr = new Tracker(newTag('d'), n);
   await enqueueBulk(s, tr.tag, n, o.batch);
   await sleep(200);
+  const c0 = process.cpuUsage();
   const t0 = now();
   await s.startWorker(o.concurrency, tr.handle);
   const complete = await tr.waitAll(o.stallMs);
   const ms = (tr.lastAt ?? now()) - t0;
-  const out: ThroughputResult = { n, ms, jobsPerSec: complete ? rate(n, ms) : null, ...tr.verification() };
+  const out: ThroughputResult = { n, ms, jobsPerSec: complete ? rate(n, ms) : null, cpuUsPerJob: 0, ...tr.verification() };
   if (complete && (await waitFor(s.completedCount, n, o.stallMs))) {
+    out.cpuUsPerJob = cpuPerJob(c0, n);
     out.completeMs = now() - t0;
     out.completePerSec = rate(n, out.completeMs);
     const left = await s.unfinished();
