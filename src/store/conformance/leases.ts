@@ -117,6 +117,17 @@ export function leaseTests(test: Define): void {
     expect(again!.created).toBe(true);
   });
 
+  test('an expired job whose cancel was requested is cancelled, not run again', async (store) => {
+    const job = await enqueueOne(store);
+    await claimJob(store, job, { leaseMs: SHORT_LEASE_MS });
+    expect((await store.cancelJob({ jobId: job.id, reason: 'operator' })).outcome).toBe('cancel_requested');
+    await sleep(PAST_SHORT_LEASE_MS);
+    const r = await store.rescueExpired({ maxStalls: 3, limit: 100 });
+    expect(r.requeued).toEqual([]);
+    expect(await store.getJob({ jobId: job.id })).toMatchObject({ state: 'cancelled', leaseToken: null, cancelRequested: false });
+    expect(await claim(store)).toEqual([]);
+  });
+
   test('rescue handles at most `limit` jobs per call', async (store) => {
     await enqueueMany(store, 3);
     await claim(store, { limit: 3, leaseMs: SHORT_LEASE_MS });

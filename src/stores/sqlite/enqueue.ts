@@ -64,7 +64,7 @@ export function insertJobs(jobs: NewJob[], now: number, prepare: Prepare): { res
       params[p + 11] = job.scheduleName;
       params[p + 12] = job.fireTime === null ? null : job.fireTime.getTime();
     }
-    const info = prepare(SQL.enqueue.insertJobs(size)).run(params);
+    const info = prepare(insertSql(size)).run(params);
     if (info.changes !== size) throw new SqliteStoreError(`enqueue inserted ${info.changes} of ${size} rows`);
     // One multi-row INSERT under the write lock into an AUTOINCREMENT table
     // assigns consecutive ids in VALUES order, ending at lastInsertRowid.
@@ -85,6 +85,13 @@ export function insertJobs(jobs: NewJob[], now: number, prepare: Prepare): { res
     results[i] = { id: h.id, created: false, job: h.job };
   }
   return { results, queues };
+}
+
+const insertSqlBySize = new Map<number, string>();
+function insertSql(rows: number): string {
+  let sql = insertSqlBySize.get(rows);
+  if (sql === undefined) insertSqlBySize.set(rows, (sql = SQL.enqueue.insertJobs(rows)));
+  return sql;
 }
 
 function newRecord(job: NewJob, id: number, runAt: number, now: number): JobRecord {

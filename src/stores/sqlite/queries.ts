@@ -103,7 +103,7 @@ export const SQL = {
 
   // ---------------------------------------------------------------- rescueExpired
   rescueExpired: {
-    expired: `SELECT id, queue, stalls, attempt, idempotency_key, worker_id FROM docket_jobs INDEXED BY docket_jobs_lease
+    expired: `SELECT id, queue, stalls, attempt, idempotency_key, worker_id, cancel_requested FROM docket_jobs INDEXED BY docket_jobs_lease
       WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND state = 'active'
       ORDER BY lease_expires_at, id LIMIT ?`,
     requeue: `UPDATE docket_jobs
@@ -111,6 +111,11 @@ export const SQL = {
       WHERE id = ?`,
     fail: `UPDATE docket_jobs
       SET state = 'failed', stalls = stalls + 1, error = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
+          cancel_requested = 0
+      WHERE id = ?`,
+    /** Its cancel was requested and its worker is gone: nobody will record it, so the rescuer does. */
+    cancel: `UPDATE docket_jobs
+      SET state = 'cancelled', stalls = stalls + 1, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
           cancel_requested = 0
       WHERE id = ?`,
   },

@@ -75,12 +75,13 @@ export function applyTransition(t: LeasedTransition, now: number, prepare: Prepa
   }
 }
 
-type Expired = { id: number; queue: string; stalls: number; attempt: number; idempotency_key: string | null; worker_id: string | null };
+type Expired = { id: number; queue: string; stalls: number; attempt: number; idempotency_key: string | null; worker_id: string | null; cancel_requested: number };
 
 /**
  * Returns jobs whose lease expired to waiting, counting a stall, or fails
- * them once they stalled more than `maxStalls` times. The caller holds the
- * write transaction.
+ * them once they stalled more than `maxStalls` times. A job whose cancel was
+ * requested is cancelled instead (reported in neither list): running it again
+ * would undo the operator's cancel. The caller holds the write transaction.
  */
 export function rescue(maxStalls: number, limit: number, now: number, prepare: Prepare, available: Set<string>): RescueResult {
   const q = SQL.rescueExpired;
@@ -89,7 +90,9 @@ export function rescue(maxStalls: number, limit: number, now: number, prepare: P
   for (const row of prepare(q.expired).all(now, limit) as Expired[]) {
     const stalls = row.stalls + 1;
     const worker = row.worker_id ?? 'unknown';
-    if (stalls > maxStalls) {
+    if (row.cancel_requested === 1) {
+      prepare(q.cancel).run(now, row.id);
+    } else if (stalls > maxStalls) {
       const message = `job stalled ${stalls} times (maxStalls ${maxStalls}): its worker (${worker}) stopped renewing the lease, so it was failed`;
       prepare(q.fail).run(failure('StalledJobError', 'STALLED', message, row.attempt, now), now, row.id);
       if (row.idempotency_key !== null) prepare(SQL.applyTransitions.releaseKeyOnFailure).run(row.idempotency_key, row.id);
