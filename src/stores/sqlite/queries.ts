@@ -46,6 +46,12 @@ export const SQL = {
   claimJobs: {
     queuePaused: `SELECT paused FROM docket_queues WHERE queue = ?`,
     /**
+     * A read before the write: idle workers polling an empty queue then never
+     * take the write lock, which other processes' writers would wait for.
+     */
+    anyRunnable: `SELECT 1 FROM docket_jobs INDEXED BY docket_jobs_claim
+      WHERE state IN ('waiting', 'delayed') AND queue = ? AND run_at <= ? LIMIT 1`,
+    /**
      * One UPDATE ... RETURNING over the ids the claim index yields for one
      * queue; randomblob() gives every job its own random lease token.
      */

@@ -146,13 +146,18 @@ export class SqliteStore implements Store {
     checkClaim(params);
     if (params.names.length === 0) return [];
     const now = this.clock.now();
+    const queues = this.read(() => {
+      const probe = this.st(SQL.claimJobs.anyRunnable, true);
+      return params.queues.filter((q) => q.limit > 0 && probe.get(q.queue, now) !== undefined);
+    });
+    if (queues.length === 0) return [];
     const names = JSON.stringify(params.names);
     const rows = this.write(() => {
       const paused = this.st(SQL.claimJobs.queuePaused, true);
       const claim = this.st(SQL.claimJobs.claimFromQueue, true);
       const out: string[] = [];
-      for (const { queue, limit } of params.queues) {
-        if (limit === 0 || paused.get(queue) === 1) continue;
+      for (const { queue, limit } of queues) {
+        if (paused.get(queue) === 1) continue;
         for (const json of claim.all(now + params.leaseMs, now, params.workerId, queue, now, names, limit) as string[]) out.push(json);
       }
       return out;
