@@ -5,7 +5,7 @@
  *   npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL]
  *                    [--scenarios single,concurrent,bulk,drain,latency]
  *                    [--concurrency 32] [--latency-rate 200] [--latency-seconds 10]
- *                    [--dir /tmp] [--json out.json]      (or BENCH_JSON=out.json)
+ *                    [--repeat 1] [--dir /tmp] [--json out.json]   (or BENCH_JSON=out.json)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     'latency-seconds': { type: 'string' },
     dir: { type: 'string', default: os.tmpdir() },
     json: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -35,7 +36,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout.write(
     'npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL] [--scenarios single,concurrent,bulk,drain,latency]\n' +
-      '                 [--concurrency 32] [--latency-rate 200] [--latency-seconds 10] [--dir DIR] [--json FILE]\n',
+      '                 [--concurrency 32] [--latency-rate 200] [--latency-seconds 10] [--repeat 1] [--dir DIR] [--json FILE]\n',
   );
   process.exit(0);
 }
@@ -60,6 +61,24 @@ for (const s of syncs) if (s !== 'FULL' && s !== 'NORMAL') throw new Error(`--sy
 const names = args.scenarios!.split(',').map((s) => s.trim()) as ScenarioName[];
 for (const s of names) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown ${s} (use ${Object.keys(SCENARIOS).join(',')})`);
 const jsonPath = args.json ?? process.env.BENCH_JSON;
+const repeat = positiveInt('repeat', args.repeat!);
+
+/**
+ * With --repeat, the best run of each scenario is reported (highest jobs/s,
+ * lowest p99): on a shared machine other load only ever makes a run slower,
+ * so the best run is the closest to what docket itself costs. A run that
+ * lost jobs or failed always wins, so it cannot hide.
+ */
+function better(a: Result | null, b: Result): Result {
+  if (a === null) return b;
+  const bad = (r: Result) => 'error' in r || r.lost > 0 || r.stray > 0;
+  if (bad(a)) return a;
+  if (bad(b)) return b;
+  if ('p99' in a && 'p99' in b) return (b.p99 ?? Infinity) < (a.p99 ?? Infinity) ? b : a;
+  const ta = a as ThroughputResult;
+  const tb = b as ThroughputResult;
+  return (tb.completePerSec ?? tb.jobsPerSec ?? 0) > (ta.completePerSec ?? ta.jobsPerSec ?? 0) ? b : a;
+}
 
 const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -82,17 +101,21 @@ async function main(): Promise<void> {
     for (const sync of syncs) {
       results[sync] = {};
       for (const name of names) {
-        const subject = await openSqliteSubject({ dir, synchronous: sync });
-        let r: Result;
-        try {
-          r = await SCENARIOS[name].run(subject, opts);
-        } catch (e) {
-          r = { error: e instanceof Error ? e.message : String(e) };
-        } finally {
-          await subject.close();
+        let best: Result | null = null;
+        for (let k = 1; k <= repeat; k++) {
+          const subject = await openSqliteSubject({ dir, synchronous: sync });
+          let r: Result;
+          try {
+            r = await SCENARIOS[name].run(subject, opts);
+          } catch (e) {
+            r = { error: e instanceof Error ? e.message : String(e) };
+          } finally {
+            await subject.close();
+          }
+          log(`${sync} ${name}${repeat > 1 ? ` #${k}` : ''}: ${summary(name, r)}`);
+          best = better(best, r);
         }
-        results[sync]![name] = r;
-        log(`${sync} ${name}: ${summary(name, r)}`);
+        results[sync]![name] = best!;
       }
     }
   } finally {
@@ -133,7 +156,7 @@ async function main(): Promise<void> {
   rows.push(['duplicate deliveries, all scenarios', ...syncs.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.dup), 0)))]);
 
   process.stdout.write(
-    `## docket on SQLite: N=${opts.n}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}\n\n` +
+    `## docket on SQLite: N=${opts.n}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}${repeat > 1 ? `, best of ${repeat}` : ''}\n\n` +
       `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'})\n\n` +
       table(['scenario', ...syncs.map((s) => `synchronous=${s}`)], rows) +
       '\n',
