@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
-import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
+import { StoreClosedError } from '../../core/errors.js';
 import type { ClaimedJob, JobProgress, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
 import { assertName } from '../../core/validate.js';
@@ -29,25 +29,19 @@ import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, Sche
 import { insertJobs } from './enqueue.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
 import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
-import { MIGRATIONS, runMigrations } from './migrations.js';
-import { resolveSqliteOptions, type SqliteStoreOptions, type SqliteSynchronous } from './options.js';
+import { runMigrations } from './migrations.js';
+import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './stats.js';
 import { SqliteSchedules } from './schedules.js';
 import { jsonToClaimed, jsonToJob, parseJobId } from './rows.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
+import { readDiagnostics, type SqliteDiagnostics } from './diagnostics.js';
+import { cancelJob, deleteJob, pruneJobs, retryJob } from './operator-actions.js';
+import { listWorkers, recordWorker } from './workers.js';
 
-/** What `diagnostics()` reports (for `docket doctor` and tests). */
-export interface SqliteDiagnostics {
-  path: string;
-  sqliteVersion: string;
-  journalMode: string;
-  synchronous: SqliteSynchronous;
-  busyTimeoutMs: number;
-  schemaVersion: number;
-  latestSchemaVersion: number;
-}
+export type { SqliteDiagnostics } from './diagnostics.js';
 
 /**
  * The embedded store: one better-sqlite3 connection per object, WAL, every
@@ -115,19 +109,7 @@ export class SqliteStore implements Store {
 
   /** Connection settings and schema version, for `docket doctor` and tests. */
   async diagnostics(): Promise<SqliteDiagnostics> {
-    return this.read((db) => {
-      const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docket_migrations'`).get();
-      const version = hasTable ? (db.prepare('SELECT max(version) AS v FROM docket_migrations').get() as { v: number | null }).v : null;
-      return {
-        path: this.path,
-        sqliteVersion: String(db.prepare('SELECT sqlite_version()').pluck().get()),
-        journalMode: String(db.pragma('journal_mode', { simple: true })),
-        synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(db.pragma('synchronous', { simple: true }))] ?? 'FULL') as SqliteSynchronous,
-        busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
-        schemaVersion: version ?? 0,
-        latestSchemaVersion: MIGRATIONS.at(-1)?.version ?? 0,
-      };
-    });
+    return this.read((db) => readDiagnostics(db, this.path));
   }
 
   // ------------------------------------------------------------------ jobs
@@ -227,20 +209,7 @@ export class SqliteStore implements Store {
     const id = parseJobId(params.jobId);
     if (id === null) return { outcome: 'not_found', job: null };
     const now = this.clock.now();
-    const q = SQL.cancelJob;
-    const result = this.write((): CancelResult => {
-      const state = this.st(q.state, true).get(id) as string | undefined;
-      if (state === undefined) return { outcome: 'not_found', job: null };
-      if (state === 'waiting' || state === 'delayed') {
-        this.st(q.cancelNow).run(now, params.reason, id);
-        return { outcome: 'cancelled', job: this.readJob(id, now)! };
-      }
-      if (state === 'active') {
-        this.st(q.requestCancel).run(params.reason, id);
-        return { outcome: 'cancel_requested', job: this.readJob(id, now)! };
-      }
-      return { outcome: 'already_finished', job: this.readJob(id, now)! };
-    });
+    const result = this.write(() => cancelJob(id, params.reason, now, this.prepare));
     if (result.outcome === 'cancel_requested') this.emit({ type: 'cancel-requested', jobId: String(id) });
     return result;
   }
@@ -249,19 +218,8 @@ export class SqliteStore implements Store {
     const id = parseJobId(params.jobId);
     if (id === null) return null;
     const now = this.clock.now();
-    const q = SQL.retryJob;
-    const json = this.write(() => {
-      const row = this.st(q.retry, true).get(now, id) as string | undefined;
-      if (row === undefined) return undefined;
-      // A key released when the job failed is taken back, unless another job holds it now.
-      const k = this.st(q.keyOf).get(id) as { idempotency_key: string | null; key_flags: number };
-      if (k.idempotency_key !== null) this.st(q.reclaimKey).run(k.idempotency_key, id, k.key_flags & 1, k.key_flags & 2 ? 1 : 0);
-      return row;
-    });
-    if (json === undefined) return null;
-    const job = jsonToJob(json, now);
-    this.emit({ type: 'jobs-available', queue: job.queue });
-    return job;
+    const json = this.write(() => retryJob(id, now, this.prepare));
+    return json === undefined ? null : this.available(jsonToJob(json, now));
   }
 
   async promoteJob(params: { jobId: string }): Promise<JobRecord | null> {
@@ -269,39 +227,19 @@ export class SqliteStore implements Store {
     if (id === null) return null;
     const now = this.clock.now();
     const json = this.write(() => this.st(SQL.promoteJob, true).get(now, id, now) as string | undefined);
-    if (json === undefined) return null;
-    const job = jsonToJob(json, now);
-    this.emit({ type: 'jobs-available', queue: job.queue });
-    return job;
+    return json === undefined ? null : this.available(jsonToJob(json, now));
   }
 
   async deleteJob(params: { jobId: string }): Promise<boolean> {
     const id = parseJobId(params.jobId);
     if (id === null) return false;
-    return this.write(() => {
-      const state = this.st(SQL.deleteJob.state, true).get(id) as string | undefined;
-      if (state === undefined) return false;
-      if (state === 'active') throw new InvalidTransitionError('active', 'deleted', params.jobId);
-      this.st(SQL.deleteJob.delete).run(id);
-      this.st(SQL.deleteJob.releaseKeys).run(id);
-      return true;
-    });
+    return this.write(() => deleteJob(id, params.jobId, this.prepare));
   }
 
   async pruneJobs(params: PruneParams): Promise<number> {
     checkPrune(params);
     const now = this.clock.now();
-    return this.write(() => {
-      const ids = this.st(SQL.pruneJobs, true).all({
-        queue: params.queue,
-        state: params.state,
-        cutoff: params.maxAgeMs === null ? null : now - params.maxAgeMs,
-        maxCount: params.maxCount,
-        limit: params.limit,
-      }) as number[];
-      if (ids.length > 0) this.st(SQL.pruneKeys).run(JSON.stringify(ids));
-      return ids.length;
-    });
+    return this.write(() => pruneJobs(params, now, this.prepare));
   }
 
   // ------------------------------------------------------------------ reads
@@ -353,12 +291,8 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------------ workers
 
   async recordWorker(params: { worker: WorkerInfoInput }): Promise<void> {
-    const w = params.worker;
-    if (typeof w?.id !== 'string' || w.id.length === 0) throw invalid('worker.id', 'worker.id must be a non-empty string');
-    if (!(w.startedAt instanceof Date) || Number.isNaN(w.startedAt.getTime())) throw invalid('worker.startedAt', 'worker.startedAt must be a valid Date');
     const now = this.clock.now();
-    const row = [w.id, String(w.host), w.pid, JSON.stringify(w.queues), w.concurrency, w.activeJobs, w.startedAt.getTime(), now];
-    this.write(() => this.st(SQL.recordWorker).run(row));
+    this.write(() => recordWorker(params.worker, now, this.prepare));
   }
 
   async removeWorker(params: { workerId: string }): Promise<void> {
@@ -367,19 +301,7 @@ export class SqliteStore implements Store {
 
   async listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]> {
     int('aliveWithinMs', params.aliveWithinMs, 0, Number.MAX_SAFE_INTEGER);
-    type Row = { id: string; host: string; pid: number; queues: string; concurrency: number; active_jobs: number; started_at: number; last_heartbeat_at: number };
-    return this.read(() =>
-      (this.st(SQL.listWorkers).all(this.clock.now() - params.aliveWithinMs) as Row[]).map((r) => ({
-        id: r.id,
-        host: r.host,
-        pid: r.pid,
-        queues: JSON.parse(r.queues) as string[],
-        concurrency: r.concurrency,
-        activeJobs: r.active_jobs,
-        startedAt: new Date(r.started_at),
-        lastHeartbeatAt: new Date(r.last_heartbeat_at),
-      })),
-    );
+    return this.read(() => listWorkers(this.clock.now() - params.aliveWithinMs, this.prepare));
   }
 
   async jobStats(params: JobStatsParams): Promise<JobStats> {
@@ -470,6 +392,12 @@ export class SqliteStore implements Store {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw wrapSqliteError(e);
     }
+  }
+
+  /** Tells subscribers a job became runnable; returns it. */
+  private available(job: JobRecord): JobRecord {
+    this.emit({ type: 'jobs-available', queue: job.queue });
+    return job;
   }
 
   private emit(n: StoreNotification): void {
