@@ -12,8 +12,14 @@ import { JobRegistry, resolveJobDefinition, type DefineJobOptions, type JobDefin
 import type { StandardSchemaV1 } from './jobs/standard-schema.js';
 import { JobEndWaiters, waitForJob } from './jobs/wait-for-job.js';
 import { Maintenance } from './maintenance/maintenance.js';
+import { ScheduleDeclarations, type ScheduleConfig, type ScheduleOptions } from './scheduler/declarations.js';
+import { ScheduleAdmin } from './scheduler/schedule-admin.js';
+import type { ScheduleDetails, ScheduleInfo } from './scheduler/schedule-info.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { resolveSchedulerConfig, type SchedulerConfig, type SchedulerOptions } from './scheduler/scheduler-config.js';
 import type { Service } from './service.js';
 import type { CancelResult, EnqueueResult, JobPage, Store } from './store/store.js';
+import type { TriggerInput } from './core/schedule-trigger.js';
 import { Worker } from './worker/worker.js';
 
 /** The core options (validated by resolveCoreConfig), without zod's passthrough index signature. */
@@ -25,10 +31,14 @@ export interface DocketOptions extends CoreOptions {
   logger?: Logger | false;
   /** Time and timers (tests pass a ManualClock; give the store the same one). */
   clock?: Clock;
+  /** The scheduler service of this process (on by default). */
+  scheduler?: SchedulerOptions;
+  /** Schedules declared in config, stored at `start()` like `docket.schedule()` calls. */
+  schedules?: ScheduleConfig[];
 }
 
 /** Top-level option names; anything else is a typo and is rejected. */
-const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes']);
+const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes', 'scheduler', 'schedules']);
 
 /** Enqueue options plus `tx`: a store transaction to join (PostgreSQL; not micro-batched). */
 export type EnqueueCallOptions = EnqueueOptions & { tx?: unknown };
@@ -88,7 +98,7 @@ const waitSchema = z.object({ timeoutMs: z.number().int().positive().optional() 
 
 /**
  * The composition root: wires config, store, logger, events and the services
- * (worker, maintenance; the scheduler joins `services` the same way), and
+ * (worker, maintenance, scheduler), and
  * exposes the public API. Logic lives in the modules it wires.
  */
 export class Docket {
@@ -98,6 +108,9 @@ export class Docket {
   readonly logger: Logger;
   readonly worker: Worker;
   readonly maintenance: Maintenance;
+  readonly scheduler: Scheduler;
+  readonly schedulerConfig: SchedulerConfig;
+  private readonly schedules: ScheduleAdmin;
   private readonly events: DocketEventEmitter;
   private readonly waiters: JobEndWaiters;
   private readonly registry = new JobRegistry();
@@ -115,8 +128,11 @@ export class Docket {
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key)) throw new ValidationError('INVALID_CONFIG', key, `${key}: unknown option "${key}"`);
     }
-    const { store, logger, clock, ...core } = options;
+    const { store, logger, clock, scheduler, schedules, ...core } = options;
     this.config = resolveCoreConfig(core);
+    this.schedulerConfig = resolveSchedulerConfig(scheduler);
+    const declarations = new ScheduleDeclarations(this.registry, this.config.maxPayloadBytes);
+    declarations.addConfig(schedules);
     this.store = checkStore(store);
     this.clock = checkClock(clock);
     this.logger = resolveLogger(logger);
@@ -125,8 +141,11 @@ export class Docket {
     const deps = { store: this.store, clock: this.clock, logger: this.logger, events: this.events, config: this.config };
     this.worker = new Worker({ ...deps, registry: this.registry });
     this.maintenance = new Maintenance(deps);
+    this.scheduler = new Scheduler({ ...deps, config: this.schedulerConfig });
+    this.schedules = new ScheduleAdmin({ store: this.store, events: this.events, logger: this.logger, declarations, scheduler: this.scheduler });
     if (this.config.worker.enabled) this.services.push(this.worker);
     if (this.config.maintenance.enabled) this.services.push(this.maintenance);
+    if (this.schedulerConfig.enabled) this.services.push(this.scheduler);
     this.batcher = new MicroBatcher((jobs) => this.store.enqueue({ jobs }));
   }
 
@@ -241,6 +260,54 @@ export class Docket {
     await this.store.setQueuePaused({ queue: assertName('queue', queue), paused: false });
   }
 
+  // ---------------------------------------------------------------- schedules
+
+  /**
+   * Declares a schedule: `trigger` is a cron string (UTC), `{ cron, timezone }`,
+   * `{ every: '15m' | ms, anchor? }` or `{ at: date }`; `options` names the
+   * job (defined in this process), its data and job options, and the policy
+   * (misfireGraceMs, catchUp, catchUpMax, maxRunning, paused, jitterMs).
+   * Invalid input rejects with a typed error (INVALID_CRON, INVALID_TIMEZONE,
+   * INVALID_TRIGGER, INVALID_OPTION, UNKNOWN_JOB, ...) and stores nothing.
+   * Before `start()` the schedule is stored at start; after, at once.
+   * Declaring a name again replaces its declaration.
+   */
+  schedule(name: string, trigger: TriggerInput, options: ScheduleOptions): Promise<void> {
+    return this.withReady(() => this.schedules.declare(name, trigger, options), { beforeStart: true });
+  }
+
+  /** Every stored schedule (removed ones too), with its next `nextFires` fires (default 1) and last fire. */
+  listSchedules(options: { nextFires?: number } = {}): Promise<ScheduleInfo[]> {
+    return this.withReady(() => this.schedules.list(options));
+  }
+
+  /** One schedule with its next `nextFires` fires (default 5) and `recentFires` history rows (default 20); null if unknown. */
+  getSchedule(name: string, options: { nextFires?: number; recentFires?: number } = {}): Promise<ScheduleDetails | null> {
+    return this.withReady(() => this.schedules.get(name, options));
+  }
+
+  /** Enqueues the schedule's job now, outside its slots (a `manual` fire). ScheduleNotFoundError if unknown. */
+  async triggerSchedule(name: string): Promise<EnqueuedJob> {
+    await this.ensureReady();
+    const { result, job } = await this.schedules.trigger(name);
+    return this.enqueued(result.job, job);
+  }
+
+  /** Stops the schedule firing (in every process) until resumed; its due fires are recorded as `paused`. */
+  pauseSchedule(name: string): Promise<ScheduleInfo> {
+    return this.withReady(() => this.schedules.pause(name));
+  }
+
+  /** Resumes from the next fire after now: fires that came due while paused are not replayed. */
+  resumeSchedule(name: string): Promise<ScheduleInfo> {
+    return this.withReady(() => this.schedules.resume(name));
+  }
+
+  /** Deletes a stored schedule and its fire history (not its jobs). False if there was none. */
+  deleteSchedule(name: string): Promise<boolean> {
+    return this.withReady(() => this.schedules.delete(name));
+  }
+
   // ---------------------------------------------------------------- events
 
   /** Adds a listener for a typed event; returns a function that removes it. */
@@ -262,11 +329,13 @@ export class Docket {
     return this.started;
   }
 
-  /** Migrates the store and starts the services (worker, maintenance). Idempotent. */
+  /** Migrates the store, stores declared schedules and starts the services (worker, maintenance, scheduler). Idempotent. */
   start(): Promise<void> {
     return this.serially(async () => {
       if (this.started) return;
       await this.ensureReady();
+      // Declared schedules are stored before any service starts (UnknownJobError for a config schedule surfaces here).
+      await this.schedules.sync();
       const begun: Service[] = [];
       try {
         for (const service of this.services) {
@@ -304,6 +373,13 @@ export class Docket {
       throw error;
     });
     return this.ready;
+  }
+
+  /** Runs fn once the store is migrated (`beforeStart`: fn validates first, so bad input needs no store). */
+  private async withReady<T>(fn: () => Promise<T>, options: { beforeStart?: boolean } = {}): Promise<T> {
+    if (options.beforeStart && !this.started) return fn();
+    await this.ensureReady();
+    return fn();
   }
 
   private serially(fn: () => Promise<void>): Promise<void> {

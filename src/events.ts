@@ -36,6 +36,33 @@ export interface DocketEvents {
   'worker:error': { workerId: string; operation: string; error: unknown };
   /** A rescuer or pruner pass failed; it runs again at its next interval. */
   'maintenance:error': { task: 'rescue' | 'prune'; error: unknown };
+  /**
+   * This process enqueued a schedule's job: a fire it claimed (`manual: false`)
+   * or trigger-now (`manual: true`). `lateMs` is how long after `fireAt` the
+   * job was enqueued (the lateness metric); `catchUp` marks a fire enqueued
+   * although later than misfireGraceMs (catchUp `latest` / `all`).
+   */
+  'schedule:fired': ScheduleEventBase & { fireAt: Date; jobId: string; name: string; queue: string; lateMs: number; catchUp: boolean; manual: boolean };
+  /** Fires later than misfireGraceMs that were not enqueued: `misfire` (skip, or beyond catchUpMax) or `coalesced` into the one `latest` enqueued. */
+  'schedule:misfired': ScheduleEventBase & ScheduleFireRange & { reason: 'misfire' | 'coalesced' };
+  /** Fires not enqueued because `maxRunning` jobs of the schedule were waiting/active, or because it was paused (recorded at resume). */
+  'schedule:skipped': ScheduleEventBase & ScheduleFireRange & { reason: 'max-running' | 'paused'; running: number | null };
+  /** A stored schedule no process declares any more was marked removed (it stops firing; it stays listed). */
+  'schedule:removed': ScheduleEventBase & { removedAt: Date };
+  /** A scheduler store call failed; it tries again at its next tick. */
+  'scheduler:error': { operation: string; schedule: string | null; error: unknown };
+}
+
+export interface ScheduleEventBase {
+  schedule: string;
+}
+
+/** `count` fires from `first` to `last` (`countExact` false: count is a lower bound). */
+export interface ScheduleFireRange {
+  count: number;
+  countExact: boolean;
+  first: Date;
+  last: Date;
 }
 
 export type DocketEventName = keyof DocketEvents;

@@ -1,7 +1,7 @@
 // The public surface of `docket`: explicit named exports only.
 
 export { Docket, type DocketOptions, type EnqueueCallOptions, type EnqueuedJob, type JobHandle, type ListJobsQuery, type WaitOptions } from './docket.js';
-export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase } from './events.js';
+export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase, type ScheduleEventBase, type ScheduleFireRange } from './events.js';
 export type { DefineJobOptions, JobDefinition, JobHandler } from './jobs/job-definition.js';
 export type { StandardSchemaV1 } from './jobs/standard-schema.js';
 export type { JobContext } from './worker/job-context.js';
@@ -18,6 +18,7 @@ export {
   JobNotFoundError,
   JobTimeoutError,
   LeaseLostError,
+  ScheduleNotFoundError,
   PermanentError,
   SnoozeSignal,
   StoreClosedError,
@@ -57,6 +58,31 @@ export {
   type RetentionRule,
 } from './core/config.js';
 
+// Schedules: triggers, policy, and what docket.listSchedules() / getSchedule() return.
+export type { ScheduleConfig, ScheduleOptions } from './scheduler/declarations.js';
+export type { ScheduleDetails, ScheduleInfo } from './scheduler/schedule-info.js';
+export type { SchedulerPass } from './scheduler/scheduler.js';
+export {
+  DEFAULT_SCHEDULER_BATCH_SIZE,
+  DEFAULT_SCHEDULER_LOOKAHEAD_MS,
+  DEFAULT_SCHEDULER_TICK_MS,
+  type SchedulerConfig,
+  type SchedulerOptions,
+} from './scheduler/scheduler-config.js';
+export {
+  DEFAULT_CATCH_UP,
+  DEFAULT_CATCH_UP_MAX,
+  DEFAULT_MISFIRE_GRACE_MS,
+  describeTrigger,
+  nextFireTimes,
+  parseTrigger,
+  type CatchUp,
+  type SchedulePolicy,
+  type SchedulePolicyInput,
+  type Trigger,
+  type TriggerInput,
+} from './core/schedule.js';
+
 // The clock seam (tests: `ManualClock` from `docket/testing`).
 export { systemClock, type Clock, type TimerHandle } from './core/clock.js';
 
@@ -72,3 +98,16 @@ export type {
   StoreNotification,
   WorkerInfo,
 } from './store/store.js';
+export {
+  FIRE_HISTORY_LIMIT,
+  type ClaimFireParams,
+  type ClaimFireResult,
+  type DueSchedules,
+  type ScheduleDeclaration,
+  type ScheduleFire,
+  type ScheduleFireKind,
+  type ScheduleJobTemplate,
+  type ScheduleRecord,
+  type ScheduleState,
+  type ScheduleStore,
+} from './store/schedule-store.js';

@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { planDueFires } from '../core/schedule-plan.js';
+import type { DocketEventEmitter } from '../events.js';
+import type { Service } from '../service.js';
+import { SCHEDULE_STORE_METHODS, type ScheduleState, type ScheduleStore } from '../store/schedule-store.js';
+import type { Store } from '../store/store.js';
+import { jobForFire } from './fire-jobs.js';
+import { reportClaim } from './fire-events.js';
+import type { SchedulerConfig } from './scheduler-config.js';
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  events: DocketEventEmitter;
+  config: SchedulerConfig;
+  /** A number in [0, 1) for jitter (tests pass a fixed one). */
+  random?: () => number;
+}
+
+/** What one pass did, for tests and tooling. */
+export interface SchedulerPass {
+  /** Schedules planned. */
+  planned: number;
+  /** Claims this process won / lost to another process (or to a pause, a redeclaration). */
+  won: number;
+  lost: number;
+  failed: number;
+  /** Ms until the next pass. */
+  waitMs: number;
+}
+
+/**
+ * Turns schedules into jobs. Each pass reads the due schedules (with the
+ * store's `now`), plans each with core's `planDueFires` and asks the store to
+ * claim the plan; the store's guarded write makes every (schedule, fire time)
+ * produce one job however many processes run this at once, so there is no
+ * leader. Between passes it sleeps on the Clock until the earliest next slot
+ * (or `tickIntervalMs`, to notice schedules other processes changed): no
+ * polling while nothing is due.
+ */
+export class Scheduler implements Service {
+  readonly name = 'scheduler';
+  private store: (Store & ScheduleStore) | null = null;
+  private active = false;
+  private timer: TimerHandle | null = null;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.log = deps.logger.child({ service: 'scheduler' });
+  }
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  async start(): Promise<void> {
+    if (this.active) return;
+    const store = this.deps.store as Store & Partial<ScheduleStore>;
+    if (!SCHEDULE_STORE_METHODS.every((m) => typeof store[m] === 'function')) {
+      // Not an error: a process may use such a store without schedules (declaring one fails loudly instead).
+      this.log.warn({ store: store.kind }, 'this store does not implement schedules yet; the scheduler does not run');
+      return;
+    }
+    this.store = store as Store & ScheduleStore;
+    this.active = true;
+    this.arm(0);
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** Plan now rather than at the next wake-up (a schedule changed in this process). */
+  nudge(): void {
+    if (!this.active) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.arm(0);
+  }
+
+  /** Resolves when no pass is running (tests step a ManualClock, then await this). */
+  async idle(): Promise<void> {
+    while (this.ticking) await this.ticking;
+  }
+
+  /** One pass now: plan and claim every due schedule. Returns what it did. */
+  async pass(): Promise<SchedulerPass> {
+    const store = this.store;
+    if (!store) return { planned: 0, won: 0, lost: 0, failed: 0, waitMs: this.deps.config.tickIntervalMs };
+    const { clock, config } = this.deps;
+    const started = clock.now();
+    const { now, due, nextFireAt } = await store.listDueSchedules({ lookaheadMs: config.lookaheadMs, limit: config.batchSize });
+    const result: SchedulerPass = { planned: due.length, won: 0, lost: 0, failed: 0, waitMs: 0 };
+    let next = nextFireAt?.getTime() ?? null;
+    for (const schedule of due) {
+      let slot: number | null;
+      try {
+        const claim = await this.claimDue(store, schedule, now);
+        if (claim.won) result.won++;
+        else result.lost++;
+        slot = claim.nextFireAt;
+      } catch (error) {
+        result.failed++;
+        this.report('claimFire', schedule.name, error);
+        continue;
+      }
+      if (slot !== null && (next === null || slot < next)) next = slot;
+    }
+    // A full batch means more are due; a failing schedule must not turn that into a busy loop.
+    if (due.length >= config.batchSize && result.failed === 0) return result;
+    const elapsed = clock.now() - started;
+    const untilNext = next === null ? Infinity : next - config.lookaheadMs - now.getTime() - elapsed;
+    result.waitMs = Math.max(0, Math.min(config.tickIntervalMs, untilNext));
+    return result;
+  }
+
+  /** Plans one due schedule and claims the plan. Returns whether this process won, and the slot to wake for. */
+  private async claimDue(store: ScheduleStore, s: ScheduleState, now: Date): Promise<{ won: boolean; nextFireAt: number | null }> {
+    const plan = planDueFires({
+      trigger: s.trigger,
+      policy: { ...s.policy, paused: s.paused },
+      nextFireAt: s.nextFireAt,
+      now,
+      lookaheadMs: this.deps.config.lookaheadMs,
+      ...(this.deps.random ? { random: this.deps.random } : {}),
+    });
+    if (!plan.changed) return { won: false, nextFireAt: s.nextFireAt?.getTime() ?? null };
+    const result = await store.claimFire({
+      schedule: s.name,
+      expected: { nextFireAt: s.nextFireAt, triggerKey: s.triggerKey, paused: s.paused },
+      nextFireAt: plan.nextFireAt,
+      fires: plan.enqueue.map((f) => ({ ...f, job: jobForFire(s.name, s.job, f) })),
+      missed: plan.missed,
+      maxRunning: s.policy.maxRunning,
+    });
+    if (result.outcome === 'lost') {
+      // Another process claimed it (or it was paused, redeclared, removed): wake for its slot as it is now.
+      const current = result.schedule;
+      const live = current !== null && !current.paused && current.removedAt === null;
+      return { won: false, nextFireAt: live ? (current.nextFireAt?.getTime() ?? null) : null };
+    }
+    reportClaim({ events: this.deps.events, log: this.log }, s.name, s.job, result);
+    return { won: true, nextFireAt: plan.nextFireAt?.getTime() ?? null };
+  }
+
+  private arm(ms: number): void {
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, ms);
+  }
+
+  private run(): void {
+    this.ticking = (async () => {
+      let wait = this.deps.config.tickIntervalMs;
+      try {
+        do {
+          this.again = false;
+          wait = (await this.pass()).waitMs;
+        } while (this.again && this.active);
+      } catch (error) {
+        this.report('listDueSchedules', null, error);
+        wait = this.deps.config.tickIntervalMs;
+      } finally {
+        this.ticking = null;
+        if (this.active) this.arm(wait);
+      }
+    })();
+  }
+
+  private report(operation: string, schedule: string | null, error: unknown): void {
+    this.log.error({ err: error, schedule }, `scheduler ${operation} failed; it tries again at its next tick`);
+    this.deps.events.emit('scheduler:error', { operation, schedule, error });
+  }
+}
