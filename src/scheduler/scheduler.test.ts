@@ -165,7 +165,8 @@ describe('scheduler service (ManualClock)', () => {
 
   it('DST end to end: 30 2 * * * in New York runs once a day around the spring change, right after the jump', async () => {
     f = schedulerFixture('2026-03-06T12:00:00Z');
-    const d = f.docket();
+    // An hour's tick: the fires come from waking at each slot (and the test does not step through 5 s ticks for days).
+    const d = f.docket({ scheduler: { tickIntervalMs: 3_600_000 } });
     await d.schedule('nightly', { cron: '30 2 * * *', timezone: 'America/New_York' }, { job: 'tick' });
     await start(d);
     for (const t of ['2026-03-07T07:30:00Z', '2026-03-08T07:00:00Z', '2026-03-09T06:30:00Z']) await f.at(t);

@@ -62,7 +62,7 @@ export class Scheduler implements Service {
     const store = this.deps.store as Store & Partial<ScheduleStore>;
     if (!SCHEDULE_STORE_METHODS.every((m) => typeof store[m] === 'function')) {
       // Not an error: a process may use such a store without schedules (declaring one fails loudly instead).
-      this.log.warn({ store: store.kind }, 'this store does not implement schedules yet; the scheduler does not run');
+      this.log.debug({ store: store.kind }, 'this store does not implement schedules yet; the scheduler does not run');
       return;
     }
     this.store = store as Store & ScheduleStore;
