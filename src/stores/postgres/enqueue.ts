@@ -94,6 +94,10 @@ export class Enqueuer {
     if (typeof tx !== 'object' || tx === null || typeof (tx as { query?: unknown }).query !== 'function') {
       throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be a pg client (PoolClient or Client) inside BEGIN');
     }
+    // A Pool also has query(), but each call may run on another connection, outside any transaction.
+    if (typeof (tx as { totalCount?: unknown }).totalCount === 'number' && typeof (tx as { connect?: unknown }).connect === 'function') {
+      throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be the client your transaction runs on (pool.connect(), then BEGIN), not a Pool');
+    }
     const { unique, expand } = dedupeKeys(jobs);
     const notify = [...runnableQueues(unique, Date.now())].map((q) => jobsAvailablePayload('', q));
     try {

@@ -158,9 +158,12 @@ describePostgres('PostgresStore notifications', (pgt) => {
       expect(remote.seen).toHaveLength(1);
     });
 
-    it('rejects a tx that is not a pg client', async () => {
+    it('rejects a tx that is not a pg client, or is a Pool', async () => {
       const store = await pgt.newStore();
       await expect(store.enqueue({ jobs: [newJob()], tx: { nope: true } })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'tx' } });
+      const pool = new pg.Pool({ connectionString: pgt.url() });
+      await expect(store.enqueue({ jobs: [newJob()], tx: pool })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { field: 'tx' } });
+      await pool.end();
       expect(await store.countJobs()).toEqual([]);
     });
   });
