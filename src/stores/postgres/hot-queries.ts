@@ -220,7 +220,8 @@ RETURNING j.id::text AS id`,
 
     /**
      * rescueExpired: leases past their expiry on the server's clock go back
-     * to waiting, counting a stall; past $1 stalls the job fails.
+     * to waiting, counting a stall; past $1 stalls the job fails; a job whose
+     * cancel was requested is cancelled (and reported in neither list).
      */
     rescueExpired: q(
       'rescue_expired',
@@ -230,13 +231,15 @@ RETURNING j.id::text AS id`,
 ), upd AS (
   UPDATE ${s}.jobs j SET
     stalls = j.stalls + 1,
-    state = CASE WHEN j.stalls + 1 > $1::int THEN 'failed' ELSE 'waiting' END,
-    finished_at = CASE WHEN j.stalls + 1 > $1::int THEN now() ELSE NULL END,
-    error = CASE WHEN j.stalls + 1 > $1::int
+    -- a job whose cancel was requested is cancelled: its worker is gone, and running it again would undo the cancel
+    state = CASE WHEN j.cancel_requested THEN 'cancelled' WHEN j.stalls + 1 > $1::int THEN 'failed' ELSE 'waiting' END,
+    finished_at = CASE WHEN j.cancel_requested OR j.stalls + 1 > $1::int THEN now() ELSE NULL END,
+    error = CASE WHEN j.cancel_requested THEN j.error
+      WHEN j.stalls + 1 > $1::int
       THEN json_build_object('message', format('job stalled %s times (maxStalls %s): its worker (%s) stopped renewing the lease, so it was failed',
              j.stalls + 1, $1::int, COALESCE(j.worker_id, 'unknown')),
            'name', 'StalledJobError', 'code', 'STALLED', 'stack', NULL, 'attempt', j.attempt, 'at', ${NOW_MS})
-      ELSE json_build_object('message', format('the lease of worker %s expired (stall %s of %s allowed); the job was put back to waiting',
+      ELSE json_build_object('message', format('the lease of worker %s expired (stall %s, maxStalls %s); the job was put back to waiting',
              COALESCE(j.worker_id, 'unknown'), j.stalls + 1, $1::int),
            'name', 'LeaseExpiredError', 'code', 'LEASE_EXPIRED', 'stack', NULL, 'attempt', j.attempt, 'at', ${NOW_MS}) END,
     lease_token = NULL, lease_expires_at = NULL, cancel_requested = false

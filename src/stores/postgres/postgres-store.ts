@@ -248,7 +248,7 @@ export class PostgresStore implements Store {
     const wake = new Set<string>();
     for (const r of rows) {
       if (r.state === 'failed') failed.push(r.id);
-      else {
+      else if (r.state === 'waiting') {
         requeued.push(r.id);
         wake.add(r.queue);
       }
