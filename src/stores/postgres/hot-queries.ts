@@ -132,6 +132,8 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
     /**
      * claimJobs: per queue (not paused) up to its limit, in claim order,
      * skipping rows another claimer holds; lease from the server's clock.
+     * Lease token: a random prefix drawn per claim call ($6) plus the job id,
+     * unique per attempt without a random draw per row.
      */
     claimJobs: q(
       'claim_jobs',
@@ -148,7 +150,7 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
   ) c
 )
 UPDATE ${s}.jobs j
-SET state = 'active', attempt = j.attempt + 1, lease_token = gen_random_uuid()::text,
+SET state = 'active', attempt = j.attempt + 1, lease_token = $6::text || j.id::text,
     lease_expires_at = now() + $4::float8 * ${MS}, started_at = now(), worker_id = $5::text,
     cancel_requested = false, cancel_reason = NULL
 FROM picked WHERE j.id = picked.id

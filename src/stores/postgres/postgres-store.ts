@@ -187,7 +187,7 @@ export class PostgresStore implements Store {
     }
     const { rows } = await this.run<ClaimRow>(
       this.hot.claimJobs,
-      [queues.map((q) => q.queue), queues.map((q) => q.limit), params.names, params.leaseMs, params.workerId],
+      [queues.map((q) => q.queue), queues.map((q) => q.limit), params.names, params.leaseMs, params.workerId, `${randomBytes(12).toString('base64url')}.`],
       'claimJobs',
     );
     const jobs = rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId));
