@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DocketError, ValidationError } from '../../core/errors.js';
 import type { JobFailure } from '../../core/job.js';
@@ -8,10 +9,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const failure = (attempt: number): JobFailure => ({ message: 'boom', name: 'Error', code: 'E_BOOM', stack: 'Error: boom\n at x', attempt, at: new Date() });
 const claimAll = { workerId: 'w1', queues: [{ queue: 'default', limit: 100 }], names: ['test-job'], leaseMs: 30_000 };
 
-describePostgres('PostgresStore jobs', (pg) => {
+describePostgres('PostgresStore jobs', (pgt) => {
+  const pg_url = () => pgt.url();
   describe('enqueue', () => {
     it('inserts in order with increasing ids and returns the exact data and server times', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const before = await store.now();
       const res = await store.enqueue({ jobs: [newJob({ data: { z: 1, a: [1, 2], s: 'ü' } }), newJob({ data: null }), newJob({ delayMs: 60_000 })] });
       expect(res.map((r) => r.created)).toEqual([true, true, true]);
@@ -28,7 +30,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('treats an absolute runAt in the past as runnable now, and honours runAt over delayMs', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const past = new Date(Date.now() - 60_000);
       const future = new Date(Date.now() + 3_600_000);
       const [a, b] = await store.enqueue({ jobs: [newJob({ runAt: past, delayMs: 999_999 }), newJob({ runAt: future })] });
@@ -39,7 +41,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('inserts a large batch (more than one statement chunk) atomically and in order', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const jobs = Array.from({ length: 5_200 }, (_, i) => newJob({ data: { i } }));
       const res = await store.enqueue({ jobs });
       expect(res).toHaveLength(5_200);
@@ -53,7 +55,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('rejects bad input with a typed error and writes nothing', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await expect(store.enqueue({ jobs: [newJob(), newJob({ queue: 'bad queue!' })] })).rejects.toBeInstanceOf(ValidationError);
       await expect(store.enqueue({ jobs: [newJob({ idempotencyKey: 'a\u0000b' })] })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
       // A payload that is not one JSON value could smuggle fields into the statement's JSON input.
@@ -64,7 +66,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('idempotency keys', () => {
     it('returns the holder for a held key, within one call and across calls', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const res = await store.enqueue({ jobs: [newJob({ idempotencyKey: 'k1', data: 1 }), newJob({ data: 2 }), newJob({ idempotencyKey: 'k1', data: 3 })] });
       expect(res.map((r) => r.created)).toEqual([true, true, false]);
       expect(res[2]!.id).toBe(res[0]!.id);
@@ -77,7 +79,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
     it('creates exactly one job when many stores race on one key', async () => {
       const schema = `race_${process.pid}_${Date.now()}`;
-      const stores = await Promise.all([1, 2, 3, 4].map(() => pg.newStore({ schema })));
+      const stores = await Promise.all([1, 2, 3, 4].map(() => pgt.newStore({ schema })));
       const results = await Promise.all(
         stores.flatMap((s, i) => Array.from({ length: 5 }, (_, j) => s.enqueue({ jobs: [newJob({ idempotencyKey: 'only-once', data: { i, j } })] }))),
       );
@@ -88,7 +90,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('keeps a keepKeyForever key after prune (job: null) and releases an ordinary key', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [kept, plain] = await store.enqueue({
         jobs: [newJob({ idempotencyKey: 'forever', keepKeyForever: true }), newJob({ idempotencyKey: 'plain' })],
       });
@@ -102,7 +104,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('releases the key of a failed job only when asked, and a manual retry takes it back', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [rel, keep] = await store.enqueue({
         jobs: [newJob({ idempotencyKey: 'release-me', releaseKeyOnFailure: true, maxAttempts: 1 }), newJob({ idempotencyKey: 'keep-me', maxAttempts: 1 })],
       });
@@ -122,7 +124,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('claims', () => {
     it('claims in priority desc, runAt, id order, per-queue limits, only handled names, not paused queues', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const old = new Date(Date.now() - 10_000);
       const res = await store.enqueue({
         jobs: [
@@ -161,7 +163,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('a delayed job becomes claimable (and reads as waiting) once its time has come', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [j] = await store.enqueue({ jobs: [newJob({ delayMs: 80 })] });
       expect(await store.claimJobs(claimAll)).toEqual([]);
       await sleep(120);
@@ -173,7 +175,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
     it('never hands one job to two concurrent claimers', async () => {
       const schema = `claimrace_${process.pid}_${Date.now()}`;
-      const stores = await Promise.all([1, 2, 3, 4].map(() => pg.newStore({ schema })));
+      const stores = await Promise.all([1, 2, 3, 4].map(() => pgt.newStore({ schema })));
       await stores[0]!.enqueue({ jobs: Array.from({ length: 2_000 }, (_, i) => newJob({ data: i })) });
       const seen: string[] = [];
       await Promise.all(
@@ -192,7 +194,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('transitions', () => {
     it('applies each outcome under its lease token and rejects stale tokens', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await store.enqueue({ jobs: Array.from({ length: 6 }, (_, i) => newJob({ data: i })) });
       const [c, r, s, rel, f, x] = await store.claimJobs(claimAll);
       const ts: LeasedTransition[] = [
@@ -229,7 +231,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('extends held leases, reports lost ones and cancel requests; saves progress only under the lease', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await store.enqueue({ jobs: [newJob(), newJob()] });
       const [a, b] = await store.claimJobs({ ...claimAll, leaseMs: 1_000 });
       expect((await store.cancelJob({ jobId: b!.id, reason: 'stop' })).outcome).toBe('cancel_requested');
@@ -254,7 +256,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('rescue', () => {
     it('returns expired leases to waiting, fails a job past maxStalls, and rejects the dead attempt', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [j] = await store.enqueue({ jobs: [newJob({ idempotencyKey: 'stall', releaseKeyOnFailure: true })] });
       const [first] = await store.claimJobs({ ...claimAll, leaseMs: 50 });
       expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [] });
@@ -275,7 +277,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('operator actions', () => {
     it('cancels waiting jobs at once, asks for active ones, and reports finished/missing ones', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [w, a] = await store.enqueue({ jobs: [newJob({ delayMs: 60_000 }), newJob()] });
       await store.claimJobs(claimAll);
       expect(await store.cancelJob({ jobId: w!.id, reason: 'no' })).toMatchObject({ outcome: 'cancelled', job: { state: 'cancelled' } });
@@ -286,7 +288,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('retries finished jobs, promotes delayed ones, deletes all but active ones', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [a, d, act] = await store.enqueue({ jobs: [newJob({ maxAttempts: 1 }), newJob({ delayMs: 60_000 }), newJob()] });
       const [ca, cact] = await store.claimJobs(claimAll);
       await store.applyTransitions({ transitions: [{ jobId: ca!.id, leaseToken: ca!.leaseToken, outcome: { kind: 'fail', failure: failure(1) } }] });
@@ -304,7 +306,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('prunes by age and by count, oldest first, at most limit per call', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await store.enqueue({ jobs: Array.from({ length: 10 }, (_, i) => newJob({ data: i })) });
       for (const j of await store.claimJobs(claimAll)) {
         await store.applyTransitions({ transitions: [{ jobId: j.id, leaseToken: j.leaseToken, outcome: { kind: 'complete', resultJson: null } }] });
@@ -322,7 +324,7 @@ describePostgres('PostgresStore jobs', (pg) => {
 
   describe('reads', () => {
     it('lists with filters and cursor paging, both orders', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await store.enqueue({
         jobs: Array.from({ length: 7 }, (_, i) => newJob({ data: { n: i, tag: i % 2 ? 'odd' : 'even' }, queue: i < 5 ? 'a' : 'b', scheduleName: i === 6 ? 'nightly' : null })),
       });
@@ -344,7 +346,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('counts by queue and state, includes paused queues without jobs, lists queues and workers', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       await store.enqueue({ jobs: [newJob({ queue: 'b' }), newJob({ queue: 'a' }), newJob({ queue: 'a', delayMs: 60_000 })] });
       await store.setQueuePaused({ queue: 'empty', paused: true });
       const counts = await store.countJobs();
@@ -363,7 +365,7 @@ describePostgres('PostgresStore jobs', (pg) => {
     });
 
     it('getJobs returns found jobs in the order asked', async () => {
-      const store = await pg.newStore();
+      const store = await pgt.newStore();
       const [a, b] = await store.enqueue({ jobs: [newJob(), newJob()] });
       expect((await store.getJobs({ jobIds: [b!.id, 'x', '424242', a!.id] })).map((j) => j.id)).toEqual([b!.id, a!.id]);
     });
@@ -372,8 +374,8 @@ describePostgres('PostgresStore jobs', (pg) => {
   describe('migrations and lifecycle', () => {
     it('applies migrations once when several stores migrate at the same time', async () => {
       const schema = `mig_${process.pid}_${Date.now()}`;
-      await Promise.all([1, 2, 3, 4].map(() => pg.newStore({ schema })));
-      const store = await pg.newStore({ schema });
+      await Promise.all([1, 2, 3, 4].map(() => pgt.newStore({ schema })));
+      const store = await pgt.newStore({ schema });
       // @ts-expect-error reaching into the pool for a check only tests need
       const { rows } = await store.pool.query(`SELECT version FROM "${schema}".migrations`);
       expect(rows).toEqual([{ version: 1 }]);
@@ -381,15 +383,33 @@ describePostgres('PostgresStore jobs', (pg) => {
 
     it('with migrate: false, refuses an unmigrated schema and accepts a current one', async () => {
       const schema = `nomig_${process.pid}_${Date.now()}`;
-      await expect(pg.newStore({ schema, migrate: false })).rejects.toMatchObject({ code: 'STORE_ERROR' });
-      await pg.newStore({ schema });
-      const checked = await pg.newStore({ schema, migrate: false });
+      await expect(pgt.newStore({ schema, migrate: false })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+      await pgt.newStore({ schema });
+      const checked = await pgt.newStore({ schema, migrate: false });
       expect(await checked.enqueue({ jobs: [newJob()] })).toHaveLength(1);
     });
 
+    it('runs on a pool you own (LISTEN included) and leaves it open on close', async () => {
+      const pool = new pg.Pool({ connectionString: pg_url(), max: 3 });
+      try {
+        const schema = `ownpool_${process.pid}_${Date.now()}`;
+        const store = await pgt.newStore({ schema, pool });
+        const other = await pgt.newStore({ schema });
+        const woke = new Promise<void>((resolve) => store.subscribe((n) => n.type === 'jobs-available' && resolve()));
+        await store.whenListening();
+        await other.enqueue({ jobs: [newJob()] });
+        await woke;
+        expect((await store.claimJobs(claimAll)).length).toBe(1);
+        await store.close();
+        expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await pool.end();
+      }
+    });
+
     it('throws STORE_CLOSED after close and a typed STORE_ERROR for server-side failures', async () => {
-      const store = await pg.newStore();
-      const unmigrated = await pg.newStore({ schema: `absent_${process.pid}_${Date.now()}`, migrate: false }).catch((e: unknown) => e);
+      const store = await pgt.newStore();
+      const unmigrated = await pgt.newStore({ schema: `absent_${process.pid}_${Date.now()}`, migrate: false }).catch((e: unknown) => e);
       expect(unmigrated).toBeInstanceOf(DocketError);
       await store.close();
       await expect(store.getJob({ jobId: '1' })).rejects.toMatchObject({ code: 'STORE_CLOSED' });

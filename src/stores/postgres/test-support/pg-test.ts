@@ -40,7 +40,8 @@ export function describePostgres(name: string, body: (ctx: PgTestContext) => voi
       server: () => server!,
       url: () => server!.url,
       async newStore(opts = {}) {
-        const store = new PostgresStore({ connectionString: server!.url, schema: uniqueSchema(), ...opts } as PostgresStoreOptions);
+        const connection = opts.pool ? {} : { connectionString: server!.url };
+        const store = new PostgresStore({ ...connection, schema: uniqueSchema(), ...opts } as PostgresStoreOptions);
         open.push(store);
         await store.migrate();
         return store;
