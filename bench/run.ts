@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fsyncCommitsPerSec } from './disk-probe.js';
 import { SCENARIOS, type LatencyResult, type ScenarioName, type ScenarioOptions, type ThroughputResult } from './scenarios.js';
 import { fmt, table } from './stats.js';
 import { openSqliteSubject, type Synchronous } from './subject.js';
@@ -96,7 +97,10 @@ function summary(name: ScenarioName, r: Result): string {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(args.dir!, 'docket-bench-'));
   const results: Record<string, Record<string, Result>> = {};
+  let probeAfter: number | null = null;
   log(`node ${process.version}, ${os.availableParallelism()} cpus; N=${opts.n}, concurrency ${opts.concurrency}; files in ${dir}`);
+  const probeBefore = fsyncCommitsPerSec(dir);
+  log(`disk: ${fmt(probeBefore)} fsynced single-row commits/s (plain SQLite, FULL)`);
   try {
     for (const sync of syncs) {
       results[sync] = {};
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
         results[sync]![name] = best!;
       }
     }
+    probeAfter = fsyncCommitsPerSec(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -157,7 +162,8 @@ async function main(): Promise<void> {
 
   process.stdout.write(
     `## docket on SQLite: N=${opts.n}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}${repeat > 1 ? `, best of ${repeat}` : ''}\n\n` +
-      `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'})\n\n` +
+      `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'}); ` +
+      `disk: ${fmt(probeBefore)} fsynced commits/s before, ${fmt(probeAfter)} after (plain SQLite, the ceiling for sequential adds at FULL)\n\n` +
       table(['scenario', ...syncs.map((s) => `synchronous=${s}`)], rows) +
       '\n',
   );
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
     for (const [name, r] of Object.entries(bySync)) if ('error' in r) process.stdout.write(`\n**${sync} ${name}**: ${r.error}\n`);
   }
   if (jsonPath) {
-    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, opts, syncs };
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, opts, syncs, repeat, diskFsyncCommitsPerSec: { before: probeBefore, after: probeAfter } };
     writeFileSync(jsonPath, JSON.stringify({ meta, results }, null, 2));
     log(`wrote ${jsonPath}`);
   }
