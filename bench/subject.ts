@@ -41,7 +41,7 @@ export async function openSqliteSubject(opts: { dir: string; synchronous: Synchr
       },
     });
 
-  const producer = new Docket({ store, logger: false, worker: { enabled: false }, maintenance: { enabled: false } });
+  const producer = new Docket({ store, logger: false, worker: { enabled: false }, maintenance: { enabled: false }, scheduler: { enabled: false } });
   const bench = define(producer);
   await producer.start();
   let worker: Docket | null = null;

@@ -9,10 +9,10 @@
 //  - `dist`: the compiled package in dist/ (run `npm run build` first).
 //
 // What the adapter does with docket (and why):
-//  - One producer Docket (worker and maintenance disabled) takes the adds, as
-//    an API process would; work(C) starts a second Docket on the SAME store
-//    instance with worker.concurrency = C and maintenance on, as a worker
-//    process would. Sharing the store instance keeps SQLite's in-process
+//  - One producer Docket (worker, maintenance and scheduler disabled) takes the
+//    adds, as an API process would; work(C) starts a second Docket on the SAME
+//    store instance with worker.concurrency = C and its other services at their
+//    defaults (maintenance, scheduler), as a worker process would. Sharing the store instance keeps SQLite's in-process
 //    wake-up signal working between the two.
 //  - Single add = `docket.enqueue(name, data)`: concurrent calls are grouped
 //    into one transaction per tick by docket's micro-batching. Batch add =
@@ -94,6 +94,7 @@ export function docketAdapter(spec) {
         logger: false,
         worker: { enabled: false },
         maintenance: { enabled: false },
+        scheduler: { enabled: false },
       });
       defineBench(producer);
       await producer.start();
