@@ -111,3 +111,6 @@ export {
   type ScheduleState,
   type ScheduleStore,
 } from './store/schedule-store.js';
+
+// The config file of the `docket` CLI (docket.config.ts): `export default defineConfig({ ... })`.
+export { defineConfig, type ConfigTeardown, type DocketApiConfig, type DocketConfig } from './cli/define-config.js';

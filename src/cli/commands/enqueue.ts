@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { EnqueueOptions } from '../../core/config.js';
+import type { CliContext } from '../context.js';
+import { assertName } from '../../core/validate.js';
+import { CliError, configError, EXIT, usageError } from '../exit-codes.js';
+import { fields, formatJson, formatTime, writeJson } from '../output.js';
+import { parseDuration, parseInteger, parseIsoDate, parsePositiveInteger } from '../parse.js';
+import type { Act } from '../program.js';
+import { enqueueFile } from './enqueue-file.js';
+import { publicJob } from './jobs.js';
+
+export interface EnqueueFlags {
+  data?: string;
+  file?: string;
+  queue?: string;
+  priority?: number;
+  delay?: number;
+  runAt?: Date;
+  key?: string;
+  keepKey?: boolean;
+  maxAttempts?: number;
+  timeout?: number;
+  batch?: number;
+  wait?: boolean;
+  waitTimeout?: number;
+}
+
+export function registerEnqueueCommand(program: Command, act: Act): void {
+  program
+    .command('enqueue')
+    .argument('[name]', 'job name (defined in the config file); with --file, the name of every line')
+    .description('enqueue a job, or many from an NDJSON file (--file), validated against the config\'s job definitions')
+    .option('-d, --data <json|@file>', 'job data as JSON, or @path to read it from a file (@- reads stdin); default null')
+    .option('-f, --file <ndjson>', 'bulk: one job per line, {"name","data","options"} (or just the data when <name> is given)')
+    .option('-q, --queue <queue>', 'queue (default: the job definition\'s)')
+    .option('-p, --priority <n>', 'priority, higher runs first', parseInteger)
+    .option('--delay <duration>', 'run after this long: 5000, 30s, 5m, 1h30m', parseDuration)
+    .option('--run-at <iso>', 'run at this instant (ISO 8601 with a zone)', parseIsoDate)
+    .option('-k, --key <key>', 'idempotency key: an existing job with this key is returned instead of a new one')
+    .option('--keep-key', 'keep the idempotency key after the job is pruned (run-once)')
+    .option('--max-attempts <n>', 'attempts before the job fails', parsePositiveInteger)
+    .option('--timeout <duration>', 'per-attempt timeout', parseDuration)
+    .option('--batch <n>', 'with --file: jobs per transaction', parsePositiveInteger, 1_000)
+    .option('-w, --wait', 'wait for the job to finish (a worker must be running) and print its result')
+    .addOption(new Option('--wait-timeout <duration>', 'with --wait: give up after this long (exit 8)').argParser(parseDuration))
+    .action(
+      act<EnqueueFlags>(async (ctx, flags, args) => {
+        const name = args[0];
+        if (flags.file !== undefined) return enqueueFile(ctx, { ...flags, file: flags.file }, name);
+        if (name === undefined) throw usageError('give a job name (docket enqueue <name>) or --file <ndjson>');
+        return enqueueOne(ctx, name, flags);
+      }),
+    );
+}
+
+/** Enqueue options from the flags (per-line options of a file override them). */
+export function optionsFromFlags(flags: EnqueueFlags): EnqueueOptions {
+  if (flags.delay !== undefined && flags.runAt !== undefined) throw usageError('give --delay or --run-at, not both');
+  if (flags.keepKey && flags.key === undefined && flags.file === undefined) throw usageError('--keep-key needs --key');
+  return {
+    ...(flags.queue === undefined ? {} : { queue: flags.queue }),
+    ...(flags.priority === undefined ? {} : { priority: flags.priority }),
+    ...(flags.delay === undefined ? {} : { delayMs: flags.delay }),
+    ...(flags.runAt === undefined ? {} : { runAt: flags.runAt }),
+    ...(flags.key === undefined ? {} : { idempotencyKey: flags.key }),
+    ...(flags.keepKey ? { keepKeyForever: true } : {}),
+    ...(flags.maxAttempts === undefined ? {} : { maxAttempts: flags.maxAttempts }),
+    ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+  };
+}
+
+/** Refuses before touching the store when the config defines no such job (the message lists what it does define). */
+export async function requireDefinedJob(ctx: CliContext, name: string): Promise<void> {
+  assertName('name', name);
+  const { path } = await ctx.config();
+  const names = await ctx.jobNames();
+  if (names.includes(name)) return;
+  if (path === null) {
+    throw configError(`no config file, so no job definitions: enqueue needs docket.config.ts (or --config) defining "${name}"`, { jobName: name });
+  }
+  const known = names.length ? names.join(', ') : 'none';
+  throw new CliError('UNKNOWN_JOB', `no job named "${name}" is defined in ${path} (defined: ${known})`, EXIT.NOT_FOUND, { jobName: name });
+}
+
+async function enqueueOne(ctx: CliContext, name: string, flags: EnqueueFlags): Promise<number | void> {
+  const data = readData(flags.data, ctx.cwd);
+  const options = optionsFromFlags(flags);
+  await requireDefinedJob(ctx, name);
+  const { docket } = await ctx.openDocket('admin');
+  const enqueued = await docket.enqueue(name, data, options);
+  const job = await docket.getJob(enqueued.id);
+  const summary = { id: enqueued.id, created: enqueued.created, name, queue: job?.queue ?? null, state: job?.state ?? null, runAt: job?.runAt ?? null };
+  if (!flags.wait) {
+    if (ctx.json) return writeJson(ctx.io, summary);
+    ctx.io.stdout.write(
+      enqueued.created
+        ? `enqueued job ${enqueued.id} (${name} on queue ${summary.queue}, ${summary.state}${summary.state === 'delayed' ? ` until ${formatTime(summary.runAt)}` : ''})\n`
+        : `job ${enqueued.id} already holds key ${flags.key ?? ''} (${summary.state ?? 'pruned'}); nothing enqueued\n`,
+    );
+    return;
+  }
+  if (!ctx.json) ctx.io.stderr.write(`enqueued job ${enqueued.id}; waiting for it to finish (a worker must be running)…\n`);
+  const result = await docket.waitFor(enqueued.id, flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout });
+  const finished = await docket.getJob(enqueued.id);
+  if (ctx.json) return writeJson(ctx.io, { ...summary, state: finished?.state ?? 'completed', result, job: finished ? publicJob(finished) : null });
+  ctx.io.stdout.write(fields([['job', `${enqueued.id} completed`], ['result', formatJson(result)]]));
+}
+
+/** `--data`: JSON text, `@path` (a JSON file) or `@-` (stdin); absent means null. */
+export function readData(value: string | undefined, cwd: string): unknown {
+  if (value === undefined) return null;
+  let text = value;
+  let from = '--data';
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    from = path === '-' ? 'stdin' : path;
+    try {
+      text = readFileSync(path === '-' ? 0 : resolve(cwd, path), 'utf8');
+    } catch (e) {
+      throw usageError(`cannot read ${from}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw usageError(`${from} is not valid JSON: ${(e as Error).message}`, { field: 'data' });
+  }
+}
