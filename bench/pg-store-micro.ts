@@ -2,7 +2,7 @@
  * Store-level micro benchmark of the PostgreSQL store (no worker, no Docket):
  * what the store itself costs per job on this machine.
  *
- *   npx tsx bench/pg-store-micro.ts [--n 20000] [--batch 1000] [--claim 500] [--claimers 2] [--inflight 64]
+ *   npx tsx bench/pg-store-micro.ts [--n 20000] [--batch 1000] [--claim 500] [--claimers 2] [--inflight 64] [--max 10]
  *
  * Uses PG_URL when set (e.g. shared/bench/servers.sh's server), else starts a
  * throwaway PostgreSQL 15 with stock settings (fsync and synchronous_commit on).
@@ -25,6 +25,7 @@ const { values: a } = parseArgs({
     claim: { type: 'string', default: '500' },
     claimers: { type: 'string', default: '2' },
     inflight: { type: 'string', default: '64' },
+    max: { type: 'string', default: '10' },
     scenarios: { type: 'string', default: 'bulk,concurrent,single,drain' },
   },
 });
@@ -55,7 +56,7 @@ const url = process.env.PG_URL ?? server!.url;
 const out: Array<[string, string]> = [];
 
 async function fresh(): Promise<PostgresStore> {
-  const store = new PostgresStore({ connectionString: url, schema: uniqueSchema('bench') });
+  const store = new PostgresStore({ connectionString: url, schema: uniqueSchema('bench'), maxConnections: Number(a.max) });
   await store.migrate();
   return store;
 }

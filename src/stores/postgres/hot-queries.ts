@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { claimColumns, jobColumns } from './job-row.js';
 
 /**
@@ -34,6 +35,15 @@ const INPUT = `ROWS FROM (json_to_recordset($1::json) AS (n text, q text, d json
   WITH ORDINALITY AS i(n, q, d, p, l, r, m, o, s, f, k, kf, rf, ord)`;
 /** run_at: the absolute time when given (epoch ms), else now() + delay. */
 const RUN_AT = `COALESCE(to_timestamp(i.r / 1000.0), now() + i.l * ${MS})`;
+
+/**
+ * Prefix of this store's prepared statement names. The server cuts names at
+ * 63 bytes (two long names sharing a prefix would collide), so the schema
+ * enters as a short hash.
+ */
+export function statementPrefix(schema: string): string {
+  return `dk_${createHash('sha256').update(schema).digest('hex').slice(0, 10)}_`;
+}
 
 export function buildHotQueries(s: string, prefix: string) {
   const q = (name: string, text: string): NamedQuery => ({ name: `${prefix}${name}`, text });

@@ -109,7 +109,13 @@ describePostgres('PostgresStore during a database outage', (pgt) => {
     await load;
 
     for (const e of failures) expect(e).toMatchObject({ code: 'STORE_ERROR', details: { transient: true } });
-    const stored = new Set((await producer.listJobs({ limit: 10_000 })).jobs.map((j) => j.id));
+    const stored = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page = await producer.listJobs({ limit: 5_000, order: 'asc', cursor });
+      for (const j of page.jobs) stored.add(j.id);
+      cursor = page.nextCursor;
+    } while (cursor);
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     // Each restart is one outage for the listener: one warning, one recovery, however many attempts.

@@ -29,7 +29,7 @@ import type {
 } from '../../store/store.js';
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
 import { Enqueuer, parseJobData } from './enqueue.js';
-import { buildHotQueries, type HotQueries, type NamedQuery } from './hot-queries.js';
+import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
 import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
@@ -90,7 +90,7 @@ export class PostgresStore implements Store {
       // pool; without a listener its error would crash the process.
       this.pool.on('error', () => {});
     }
-    const prefix = `dk_${this.schema}_`;
+    const prefix = statementPrefix(this.schema);
     this.hot = buildHotQueries(this.s, prefix);
     this.admin = buildAdminQueries(this.s, prefix);
     this.stats = buildStatsQueries(this.s, prefix);
