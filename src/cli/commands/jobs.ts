@@ -53,7 +53,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
           ...(f.since ? { createdAfter: f.since } : {}),
           ...(f.until ? { createdBefore: f.until } : {}),
           ...(f.order ? { order: f.order } : {}),
-          limit: Math.min(f.limit, 1_000),
+          limit: f.limit,
           ...(f.cursor ? { cursor: f.cursor } : {}),
         });
         if (ctx.json) return writeJson(ctx.io, { jobs: page.jobs.map(publicJob), nextCursor: page.nextCursor });

@@ -17,7 +17,7 @@ export function registerSchedulesCommand(program: Command, act: Act): void {
 
   schedules
     .command('list', { isDefault: true })
-    .option('--next <n>', 'next fire times to show per schedule (JSON: all of them)', parsePositiveInteger, 1)
+    .option('--next <n>', 'next fire times to show per schedule', parsePositiveInteger, 1)
     .description('every stored schedule: trigger, status, next fire, last fire, last miss')
     .action(
       act<{ next: number }>(async (ctx, f) => {

@@ -72,51 +72,61 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
       logger.warn(loaded.path ? `${loaded.path} defines no jobs: the worker has nothing to run` : 'no config file: the worker has no job definitions and runs nothing');
     }
     await docket.start();
-    const teardown = config.setup ? await config.setup(docket) : undefined;
-
-    // an env var replaces the config's keys of its scope
-    const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
-    let server: { url: string; close(o?: { graceMs?: number }): Promise<void> } | null = null;
-    if (flags.api) {
-      const { serveAdmin } = await import('../../http/index.js');
-      const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
-      try {
-        server = await serveAdmin({ ...apiOptions, docket, keys, host: flags.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: port!, logger });
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === 'EADDRINUSE' || code === 'EACCES') {
-          throw new CliError(code, `cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'in use' : 'permission denied'} (--port or PORT picks another)`, EXIT.CONFIG, { port });
-        }
-        throw e;
-      }
-    }
-
-    const workerQueues = docket.config.worker.queues ?? [...new Set(Object.values(config.jobs ?? {}).map((j) => j.queue ?? 'default'))];
-    const ready = {
-      event: 'ready',
-      pid: process.pid,
-      url: server?.url ?? null,
-      auth: flags.api ? keys.admin.length + keys.read.length > 0 : null,
-      worker: flags.worker ? { queues: workerQueues, concurrency: docket.config.worker.concurrency } : null,
-      scheduler: docket.schedulerConfig.enabled,
-      store: source.display,
-      config: loaded.path,
+    let teardown = config.setup ? await config.setup(docket) : undefined;
+    const runTeardown = async (): Promise<void> => {
+      const fn = teardown;
+      teardown = undefined;
+      if (typeof fn === 'function') await fn();
     };
-    // one JSON object per line (NDJSON), so a supervisor can read events as they come
-    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(ready)}\n`);
-    else ctx.io.stdout.write(readyLine(ready));
+    try {
+      // an env var replaces the config's keys of its scope
+      const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
+      let server: { url: string; close(o?: { graceMs?: number }): Promise<void> } | null = null;
+      if (flags.api) {
+        const { serveAdmin } = await import('../../http/index.js');
+        const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
+        try {
+          server = await serveAdmin({ ...apiOptions, docket, keys, host: flags.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: port!, logger });
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (code === 'EADDRINUSE' || code === 'EACCES') {
+            throw new CliError(code, `cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'in use' : 'permission denied'} (--port or PORT picks another)`, EXIT.CONFIG, { port });
+          }
+          throw e;
+        }
+      }
 
-    const signal = await shutdown.received;
-    const graceMs = docket.config.worker.shutdownGraceMs;
-    if (!ctx.json) ctx.io.stdout.write(`docket: ${signal}: stopping (running jobs get up to ${formatDuration(graceMs)}; a second signal exits at once)\n`);
-    const t0 = Date.now();
-    await server?.close({ graceMs: 5_000 });
-    if (typeof teardown === 'function') await teardown();
-    await docket.close({ graceMs });
-    const stopped = { event: 'stopped', signal, ms: Date.now() - t0 };
-    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(stopped)}\n`);
-    else ctx.io.stdout.write(`docket: stopped after ${formatDuration(stopped.ms)}\n`);
-    return EXIT.OK;
+      const workerQueues = docket.config.worker.queues ?? [...new Set(Object.values(config.jobs ?? {}).map((j) => j.queue ?? 'default'))];
+      const ready = {
+        event: 'ready',
+        pid: process.pid,
+        url: server?.url ?? null,
+        auth: flags.api ? keys.admin.length + keys.read.length > 0 : null,
+        worker: flags.worker ? { queues: workerQueues, concurrency: docket.config.worker.concurrency } : null,
+        scheduler: docket.schedulerConfig.enabled,
+        store: source.display,
+        config: loaded.path,
+      };
+      // one JSON object per line (NDJSON), so a supervisor can read events as they come
+      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(ready)}\n`);
+      else ctx.io.stdout.write(readyLine(ready));
+
+      const signal = await shutdown.received;
+      const graceMs = docket.config.worker.shutdownGraceMs;
+      if (!ctx.json) ctx.io.stdout.write(`docket: ${signal}: stopping (running jobs get up to ${formatDuration(graceMs)}; a second signal exits at once)\n`);
+      const t0 = Date.now();
+      await server?.close({ graceMs: 5_000 });
+      await runTeardown();
+      await docket.close({ graceMs });
+      const stopped = { event: 'stopped', signal, ms: Date.now() - t0 };
+      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(stopped)}\n`);
+      else ctx.io.stdout.write(`docket: stopped after ${formatDuration(stopped.ms)}\n`);
+      return EXIT.OK;
+    } catch (error) {
+      // a failed start (port in use, ...) still undoes what setup started
+      await runTeardown().catch(() => undefined);
+      throw error;
+    }
   } finally {
     shutdown.dispose();
   }
