@@ -164,9 +164,9 @@ describePostgres('PostgresStore jobs', (pgt) => {
 
     it('a delayed job becomes claimable (and reads as waiting) once its time has come', async () => {
       const store = await pgt.newStore();
-      const [j] = await store.enqueue({ jobs: [newJob({ delayMs: 80 })] });
+      const [j] = await store.enqueue({ jobs: [newJob({ delayMs: 400 })] });
       expect(await store.claimJobs(claimAll)).toEqual([]);
-      await sleep(120);
+      await sleep(500);
       expect((await store.getJob({ jobId: j!.id }))!.state).toBe('waiting');
       expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 1, delayed: 0 });
       expect((await store.listJobs({ limit: 10, states: ['waiting'] })).jobs.map((x) => x.id)).toEqual([j!.id]);
@@ -258,9 +258,9 @@ describePostgres('PostgresStore jobs', (pgt) => {
     it('returns expired leases to waiting, fails a job past maxStalls, and rejects the dead attempt', async () => {
       const store = await pgt.newStore();
       const [j] = await store.enqueue({ jobs: [newJob({ idempotencyKey: 'stall', releaseKeyOnFailure: true })] });
-      const [first] = await store.claimJobs({ ...claimAll, leaseMs: 50 });
+      const [first] = await store.claimJobs({ ...claimAll, leaseMs: 400 });
       expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [] });
-      await sleep(100);
+      await sleep(500);
       expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [j!.id], failed: [] });
       const back = (await store.getJob({ jobId: j!.id }))!;
       expect(back).toMatchObject({ state: 'waiting', stalls: 1, attempt: 1, leaseToken: null, error: { code: 'LEASE_EXPIRED' } });

@@ -59,7 +59,7 @@ describePostgres('PostgresStore notifications', (pgt) => {
 
   it('sends one NOTIFY per queue for a bulk insert, and throttles the rest to one per interval (trailing edge)', async () => {
     const schema = sameSchema('bulk');
-    const producer = await pgt.newStore({ schema, notifyIntervalMs: 1_500 });
+    const producer = await pgt.newStore({ schema, notifyIntervalMs: 3_000 });
     const worker = await pgt.newStore({ schema });
     const remote = collect(worker);
     await worker.whenListening();
