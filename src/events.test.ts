@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DocketEventEmitter } from './events.js';
 
-const started = { jobId: '1', name: 'n', queue: 'q', attempt: 1, workerId: 'w' };
+const started = { jobId: '1', name: 'n', queue: 'q', attempt: 1, workerId: 'w', waitMs: 0 };
 
 describe('DocketEventEmitter', () => {
   it('delivers typed events to listeners until they are removed', () => {

@@ -15,13 +15,19 @@ export interface JobEventBase {
  */
 export interface DocketEvents {
   'job:enqueued': JobEventBase & { created: boolean };
-  'job:started': JobEventBase & { attempt: number; workerId: string };
+  /**
+   * `waitMs`: how long the attempt waited to start once runnable (its
+   * startedAt - runAt, both on the store's clock; never negative). The
+   * wait-time metric's source.
+   */
+  'job:started': JobEventBase & { attempt: number; workerId: string; waitMs: number };
   /** Coalesced: emitted when progress is written, at most every `worker.progressFlushMs`. */
   'job:progress': JobEventBase & { progress: Omit<JobProgress, 'updatedAt'> };
   /** `result` is the value the handler returned (what is stored is its JSON). */
   'job:completed': JobEventBase & { attempt: number; result: unknown; durationMs: number };
-  'job:retrying': JobEventBase & { attempt: number; error: JobFailure; delayMs: number };
-  'job:failed': JobEventBase & { attempt: number; error: JobFailure };
+  /** `durationMs` (here and on job:failed): the attempt's run time as its worker measured it, as on job:completed. */
+  'job:retrying': JobEventBase & { attempt: number; error: JobFailure; delayMs: number; durationMs: number };
+  'job:failed': JobEventBase & { attempt: number; error: JobFailure; durationMs: number };
   'job:cancelled': JobEventBase & { reason: string };
   'job:snoozed': JobEventBase & { attempt: number; delayMs: number };
   /** Graceful shutdown put an unfinished job straight back to `waiting`. */

@@ -15,6 +15,7 @@ import { DEFAULT_ENQUEUE_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions }
 import { API_PREFIX, SECURITY_SCHEMES, type RouteMiddleware } from './route-kit.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerQueueRoutes } from './routes/queues.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerWorkerRoutes } from './routes/workers.js';
@@ -94,7 +95,6 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   };
 
   const metrics = new AdminMetrics(docket, {
-    clock,
     processMetrics: o.processMetrics ?? false,
     onCollectError: (err) => logger?.warn({ err }, 'metrics: reading queue depth from the store failed'),
   });
@@ -126,6 +126,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   registerJobRoutes(app, docket, mw, enqueueLimit);
   registerWorkerRoutes(app, docket, mw);
   registerStatsRoutes(app, docket, mw);
+  registerScheduleRoutes(app, docket, mw, enqueueLimit);
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   app.doc31(`${API_PREFIX}/openapi.json`, {

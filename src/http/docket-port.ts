@@ -3,6 +3,7 @@ import type { EnqueueOptions } from '../core/config.js';
 import type { JobRecord } from '../core/job.js';
 import type { Docket } from '../docket.js';
 import type { DocketEventName, DocketListener } from '../events.js';
+import type { ScheduleDetails, ScheduleInfo } from '../scheduler/schedule-info.js';
 import type { CancelResult, Store } from '../store/store.js';
 
 /**
@@ -24,6 +25,18 @@ export interface AdminDocket {
   pauseQueue(queue: string): Promise<void>;
   resumeQueue(queue: string): Promise<void>;
   on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void;
+  // The schedule operations (a Docket has them all). Optional so that a wrapper
+  // without a scheduler still gets the rest of the API; the schedules routes are
+  // then not mounted (404 ROUTE_NOT_FOUND).
+  listSchedules?(options?: { nextFires?: number }): Promise<ScheduleInfo[]>;
+  /** Null for an unknown schedule. */
+  getSchedule?(name: string, options?: { nextFires?: number; recentFires?: number }): Promise<ScheduleDetails | null>;
+  /** ScheduleNotFoundError for an unknown schedule. */
+  triggerSchedule?(name: string): Promise<{ id: string; created: boolean }>;
+  pauseSchedule?(name: string): Promise<ScheduleInfo>;
+  resumeSchedule?(name: string): Promise<ScheduleInfo>;
+  /** False when there was none. */
+  deleteSchedule?(name: string): Promise<boolean>;
 }
 
 // A Docket must always fit the port: this line fails to compile when they drift apart.

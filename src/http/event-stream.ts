@@ -5,8 +5,8 @@ import type { QueueCounts, Store } from '../store/store.js';
 /**
  * Server-sent events for `/api/v1/events`.
  *
- * - Job (and, once the scheduler emits them, schedule) events of THIS
- *   process's Docket are forwarded as they happen.
+ * - Job and schedule events of THIS process's Docket are forwarded as they
+ *   happen.
  * - Changes made by other processes are not pushed: every `snapshotMs` a
  *   `counts` event carries the per-queue counts read from the store, so a
  *   dashboard sees global movement at that resolution. (Tailing the store's
@@ -36,7 +36,10 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 export const DEFAULT_SSE_SNAPSHOT_MS = 5_000;
 export const DEFAULT_SSE_MAX_QUEUED = 1_000;
 
-/** Events forwarded to clients. `result` is left out of job:completed (fetch the job for it). */
+/**
+ * Events forwarded to clients. `result` is left out of job:completed (fetch the job for it).
+ * Schedule events come from the process whose scheduler claimed the fire (or that triggered it).
+ */
 export const FORWARDED_EVENTS = [
   'job:enqueued',
   'job:started',
@@ -49,6 +52,10 @@ export const FORWARDED_EVENTS = [
   'job:released',
   'job:stalled',
   'job:lease-lost',
+  'schedule:fired',
+  'schedule:misfired',
+  'schedule:skipped',
+  'schedule:removed',
 ] as const satisfies readonly DocketEventName[];
 
 export interface EventFilter {

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { systemClock, type Clock } from '../core/clock.js';
 import { JOB_STATES } from '../core/job.js';
 import type { DocketEventName, DocketListener } from '../events.js';
 import type { QueueCounts, Store } from '../store/store.js';
@@ -10,14 +9,14 @@ import type { QueueCounts, Store } from '../store/store.js';
  * or one per test, never collide.
  *
  * Counters and histograms come from THIS process's Docket events (its
- * enqueues, its worker's attempts); sum them across processes in PromQL.
- * Queue depth is read from the store at scrape time, so it is global.
+ * enqueues, its worker's attempts, the fires its scheduler claimed); sum them
+ * across processes in PromQL. Every observation is taken from the event
+ * itself (durationMs, waitMs, lateMs), so a scrape costs no store reads
+ * beyond queue depth, which is read from the store at scrape time (global).
  */
 
 const RUN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 21600];
-/** Bound on wait-time lookups per scrape; beyond it, starts are not sampled until the next scrape. */
-const MAX_WAIT_SAMPLES = 10_000;
 const LATENESS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 export interface MetricsSource {
@@ -28,8 +27,6 @@ export interface MetricsSource {
 export interface AdminMetricsOptions {
   /** Also export prom-client's process metrics (CPU, memory, event loop lag) into this registry. */
   processMetrics?: boolean;
-  /** Times attempts that end in failure (default: the system clock). */
-  clock?: Clock;
   /** Called when reading queue depth from the store fails during a scrape. */
   onCollectError?: (error: unknown) => void;
 }
@@ -42,21 +39,19 @@ export class AdminMetrics {
   private readonly runSeconds: Histogram<'queue' | 'name' | 'outcome'>;
   private readonly waitSeconds: Histogram<'queue' | 'name'>;
   private readonly lateness: Histogram<'schedule'>;
+  private readonly misfires: Counter<'schedule' | 'reason'>;
+  private readonly skippedFires: Counter<'schedule' | 'reason'>;
   /**
    * Attempts this process's worker is running, by `jobId#attempt`: an attempt's
    * end event may arrive after the next attempt's start (completions are batched).
    */
-  private readonly running = new Map<string, { queue: string; name: string; attempt: number; startedAt: number }>();
-  /** Attempts started since the last scrape, for the wait-time histogram. */
-  private waitSamples: Array<{ jobId: string; attempt: number; queue: string; name: string }> = [];
-  private readonly clock: Clock;
+  private readonly running = new Map<string, { queue: string }>();
   private readonly store: Store;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly onCollectError: ((error: unknown) => void) | undefined;
   private depth: Promise<QueueCounts[] | null> | null = null;
 
   constructor(source: MetricsSource, options: AdminMetricsOptions = {}) {
-    this.clock = options.clock ?? systemClock;
     this.store = source.store;
     this.onCollectError = options.onCollectError;
     const registers = [this.registry];
@@ -77,23 +72,28 @@ export class AdminMetrics {
     });
     this.waitSeconds = new Histogram({
       name: 'docket_job_wait_seconds',
-      help: 'Time from when a job became runnable (its run time) to when an attempt started.',
+      help: "Time from when a job became runnable (its run time) to when this process's worker started an attempt (store clock).",
       labelNames: ['queue', 'name'],
       buckets: WAIT_BUCKETS,
       registers,
-      collect: async () => {
-        try {
-          await this.collectWaits();
-        } catch (error) {
-          options.onCollectError?.(error);
-        }
-      },
     });
     this.lateness = new Histogram({
       name: 'docket_schedule_lateness_seconds',
-      help: 'How long after its fire time a schedule fire was enqueued.',
+      help: 'How long after its fire time a fire claimed by this process was enqueued (catch-up fires included, trigger-now excluded).',
       labelNames: ['schedule'],
       buckets: LATENESS_BUCKETS,
+      registers,
+    });
+    this.misfires = new Counter({
+      name: 'docket_schedule_misfires_total',
+      help: 'Fires later than misfireGraceMs that were not enqueued, by reason: misfire (dropped), coalesced (folded into the one late job enqueued).',
+      labelNames: ['schedule', 'reason'],
+      registers,
+    });
+    this.skippedFires = new Counter({
+      name: 'docket_schedule_skipped_fires_total',
+      help: 'Fires not enqueued on purpose, by reason: max-running (maxRunning jobs of the schedule were waiting or active), paused (came due while paused; counted at resume).',
+      labelNames: ['schedule', 'reason'],
       registers,
     });
     const running = this.running;
@@ -139,8 +139,8 @@ export class AdminMetrics {
       if (e.created) this.enqueued.inc({ queue: e.queue, name: e.name });
     });
     on('job:started', (e) => {
-      this.running.set(attemptKey(e.jobId, e.attempt), { queue: e.queue, name: e.name, attempt: e.attempt, startedAt: this.clock.now() });
-      if (this.waitSamples.length < MAX_WAIT_SAMPLES) this.waitSamples.push({ jobId: e.jobId, attempt: e.attempt, queue: e.queue, name: e.name });
+      this.running.set(attemptKey(e.jobId, e.attempt), { queue: e.queue });
+      this.waitSeconds.observe({ queue: e.queue, name: e.name }, Math.max(0, e.waitMs) / 1000);
     });
     on('job:completed', (e) => {
       this.running.delete(attemptKey(e.jobId, e.attempt));
@@ -148,12 +148,14 @@ export class AdminMetrics {
       this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'completed' }, Math.max(0, e.durationMs) / 1000);
     });
     on('job:failed', (e) => {
-      this.endAttempt(e.jobId, e.attempt, 'failed');
+      this.running.delete(attemptKey(e.jobId, e.attempt));
       this.finished.inc({ queue: e.queue, name: e.name, outcome: 'failed' });
+      this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'failed' }, Math.max(0, e.durationMs) / 1000);
     });
     on('job:retrying', (e) => {
-      this.endAttempt(e.jobId, e.attempt, 'retrying');
+      this.running.delete(attemptKey(e.jobId, e.attempt));
       this.retries.inc({ queue: e.queue, name: e.name });
+      this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'retrying' }, Math.max(0, e.durationMs) / 1000);
     });
     on('job:cancelled', (e) => {
       // counted whether it ran here or was cancelled before it ran, by a caller in this process
@@ -163,42 +165,13 @@ export class AdminMetrics {
     for (const event of ['job:snoozed', 'job:released', 'job:lease-lost'] as const) {
       on(event, (e) => void this.running.delete(attemptKey(e.jobId, e.attempt)));
     }
-  }
-
-  /** The attempt's run time as this process saw it (job:started to its end event). */
-  private endAttempt(jobId: string, attempt: number, outcome: 'failed' | 'retrying'): void {
-    const key = attemptKey(jobId, attempt);
-    const run = this.running.get(key);
-    if (!run) return;
-    this.running.delete(key);
-    this.runSeconds.observe({ queue: run.queue, name: run.name, outcome }, Math.max(0, this.clock.now() - run.startedAt) / 1000);
-  }
-
-  /**
-   * Wait time needs the job's run time, which job:started does not carry: the
-   * attempts started since the last scrape are looked up in one getJobs call
-   * (startedAt - runAt, both store clock). A job that has moved on to another
-   * attempt meanwhile is skipped.
-   */
-  private async collectWaits(): Promise<void> {
-    const samples = this.waitSamples.splice(0);
-    if (samples.length === 0) return;
-    const jobs = new Map((await this.store.getJobs({ jobIds: samples.map((s) => s.jobId) })).map((j) => [j.id, j]));
-    for (const s of samples) {
-      const job = jobs.get(s.jobId);
-      if (!job || job.attempt !== s.attempt || !job.startedAt) continue;
-      this.observeWait(s.queue, s.name, job.startedAt.getTime() - job.runAt.getTime());
-    }
-  }
-
-  /** Feeds `docket_schedule_lateness_seconds`; the scheduler calls it with each fire's lateness. */
-  observeScheduleLateness(schedule: string, latenessMs: number): void {
-    this.lateness.observe({ schedule }, Math.max(0, latenessMs) / 1000);
-  }
-
-  /** Feeds `docket_job_wait_seconds` (runnable -> started). */
-  observeWait(queue: string, name: string, waitMs: number): void {
-    this.waitSeconds.observe({ queue, name }, Math.max(0, waitMs) / 1000);
+    // Trigger-now is not a slot: it has no lateness (its lateMs is always 0).
+    on('schedule:fired', (e) => {
+      if (!e.manual) this.lateness.observe({ schedule: e.schedule }, Math.max(0, e.lateMs) / 1000);
+    });
+    // One event summarises `count` fires (a lower bound when countExact is false).
+    on('schedule:misfired', (e) => this.misfires.inc({ schedule: e.schedule, reason: e.reason }, e.count));
+    on('schedule:skipped', (e) => this.skippedFires.inc({ schedule: e.schedule, reason: e.reason }, e.count));
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */
@@ -229,7 +202,6 @@ export class AdminMetrics {
   close(): void {
     for (const off of this.unsubscribe.splice(0)) off();
     this.running.clear();
-    this.waitSamples = [];
   }
 }
 

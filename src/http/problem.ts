@@ -16,6 +16,9 @@ export const HTTP_PROBLEM_CODES = [
   'INVALID_REQUEST',
   'UNSUPPORTED_MEDIA_TYPE',
   'INTERNAL_ERROR',
+  // admin-API policy on schedules (the library itself allows both operations or refuses with INVALID_OPTION)
+  'SCHEDULE_DECLARED',
+  'SCHEDULE_REMOVED',
 ] as const;
 export type HttpProblemCode = (typeof HTTP_PROBLEM_CODES)[number];
 export type ProblemCode = ErrorCode | HttpProblemCode;
@@ -54,6 +57,8 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ProblemCode, ProblemKind>>> 
   // the job is not in a state that allows the operation
   INVALID_TRANSITION: { status: 409, title: 'Operation not allowed in the job state' },
   LEASE_LOST: { status: 409, title: 'Lease lost' },
+  SCHEDULE_DECLARED: { status: 409, title: 'Schedule still declared' },
+  SCHEDULE_REMOVED: { status: 409, title: 'Schedule removed' },
   JOB_FAILED: { status: 409, title: 'Job failed' },
   JOB_CANCELLED: { status: 409, title: 'Job cancelled' },
   JOB_TIMEOUT: { status: 409, title: 'Job timed out' },

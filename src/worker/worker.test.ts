@@ -141,6 +141,39 @@ describe('Worker on in-memory SQLite', () => {
     await expect(job.wait()).rejects.toMatchObject({ code: 'JOB_FAILED', failure: { message: 'boom 3' } });
   });
 
+  it('events carry how long an attempt waited to start (waitMs) and how long a failing attempt ran (durationMs)', async () => {
+    const { clock, docket } = setup();
+    const gates: Array<() => void> = [];
+    const job = docket.defineJob('gated', {
+      queue: 'g',
+      maxAttempts: 2,
+      retry: { backoff: { type: 'fixed', delayMs: 0 }, jitter: 0 },
+      handler: async (_: null, ctx) => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        throw new Error(`attempt ${ctx.attempt}`);
+      },
+    });
+    await docket.pauseQueue('g');
+    await docket.start();
+    const handle = await job.enqueue(null);
+    await clock.advance(5_000); // runnable all along, but its queue is paused
+    const firstStart = next(docket, 'job:started');
+    await docket.resumeQueue('g');
+    expect(await firstStart).toMatchObject({ jobId: handle.id, attempt: 1, waitMs: 5_000 });
+
+    const retrying = next(docket, 'job:retrying');
+    const secondStart = next(docket, 'job:started', (e) => e.attempt === 2);
+    await clock.advance(250);
+    gates.shift()!();
+    expect(await retrying).toMatchObject({ attempt: 1, delayMs: 0, durationMs: 250 });
+    // the retry was runnable at once and claimed at once: it waited for nothing
+    expect(await secondStart).toMatchObject({ attempt: 2, waitMs: 0 });
+    const failed = next(docket, 'job:failed');
+    await clock.advance(40);
+    gates.shift()!();
+    expect(await failed).toMatchObject({ attempt: 2, durationMs: 40, error: { message: 'attempt 2' } });
+  });
+
   it('a PermanentError fails the job at once', async () => {
     const { docket } = setup();
     const handler = vi.fn(async () => {

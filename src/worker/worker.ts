@@ -230,7 +230,9 @@ export class Worker implements Service {
     });
     this.active.set(job.id, attempt);
     this.activeByQueue.set(job.queue, (this.activeByQueue.get(job.queue) ?? 0) + 1);
-    events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id });
+    // Both instants come from the store's clock (the claim set startedAt), so the wait is exact across processes.
+    const waitMs = Math.max(0, (job.startedAt?.getTime() ?? clock.now()) - job.runAt.getTime());
+    events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
     if (!def) {
       // Claims only ask for defined names, so this is a store bug; fail loudly but keep the lease semantics.
       attempt.abort('lease-lost', `no handler for ${job.name}`);
@@ -280,17 +282,18 @@ export class Worker implements Service {
     const { events, clock } = this.deps;
     const { job } = attempt;
     const base = { jobId: job.id, name: job.name, queue: job.queue };
+    const durationMs = clock.now() - attempt.startedAt;
     switch (outcome.kind) {
       case 'complete':
-        events.emit('job:completed', { ...base, attempt: job.attempt, result, durationMs: clock.now() - attempt.startedAt });
+        events.emit('job:completed', { ...base, attempt: job.attempt, result, durationMs });
         return;
       case 'retry':
         this.log.info({ jobId: job.id, job: job.name, attempt: job.attempt, delayMs: outcome.delayMs, err: outcome.failure.message }, 'job failed; retrying');
-        events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs });
+        events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs, durationMs });
         return;
       case 'fail':
         this.log.warn({ jobId: job.id, job: job.name, attempt: job.attempt, err: outcome.failure.message }, 'job failed');
-        events.emit('job:failed', { ...base, attempt: job.attempt, error: outcome.failure });
+        events.emit('job:failed', { ...base, attempt: job.attempt, error: outcome.failure, durationMs });
         return;
       case 'snooze':
         events.emit('job:snoozed', { ...base, attempt: job.attempt, delayMs: outcome.delayMs });

@@ -37,9 +37,9 @@ const events = apiRoute('read', {
   method: 'get',
   path: `${API_PREFIX}/events`,
   tags: ['events'],
-  summary: 'Server-sent events: job events of the serving process, periodic per-queue counts, heartbeats',
+  summary: 'Server-sent events: job and schedule events of the serving process, periodic per-queue counts, heartbeats',
   description:
-    "Event types: job:enqueued, job:started, job:progress, job:completed (without result), job:retrying, job:failed, job:cancelled, job:snoozed, job:released, job:stalled, job:lease-lost, counts (every few seconds, from the store, so other processes' work shows), dropped (a client too slow to read; reconnect). A comment line `: heartbeat` is sent when idle. Filters narrow job events; `queue` also narrows counts.",
+    "Event types: job:enqueued, job:started, job:progress, job:completed (without result), job:retrying, job:failed, job:cancelled, job:snoozed, job:released, job:stalled, job:lease-lost, schedule:fired, schedule:misfired, schedule:skipped, schedule:removed, counts (every few seconds, from the store, so other processes' work shows), dropped (a client too slow to read; reconnect). A comment line `: heartbeat` is sent when idle. Filters narrow job events (and schedule:fired, which names its job; other schedule events pass only an unfiltered stream); `queue` also narrows counts.",
   request: { query: z.object({ queue: nameSchema.optional(), name: nameSchema.optional(), jobId: jobIdSchema.optional() }) },
   responses: { 200: { description: 'an event stream', content: { 'text/event-stream': { schema: z.string() } } }, 400: problemContent('bad filter') },
 });

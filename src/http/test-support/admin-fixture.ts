@@ -30,8 +30,12 @@ export interface Reply {
 
 /** A Docket on in-memory SQLite (not started) with an admin app holding one admin and one read key. */
 export function adminFixture(options: { docket?: Partial<DocketOptions>; app?: Partial<AdminAppOptions> } = {}): Fixture {
-  const docket = createTestDocket(options.docket);
-  const app = createAdminApp({ docket, keys: { admin: [ADMIN_KEY], read: [READ_KEY] }, logger: false, ...options.app });
+  return adminFixtureOn(createTestDocket(options.docket), options.app);
+}
+
+/** The same, on a Docket the caller made; close() closes it too unless `ownsDocket` is false. */
+export function adminFixtureOn(docket: Docket, appOptions: Partial<AdminAppOptions> = {}, ownsDocket = true): Fixture {
+  const app = createAdminApp({ docket, keys: { admin: [ADMIN_KEY], read: [READ_KEY] }, logger: false, ...appOptions });
   return {
     docket,
     app,
@@ -56,7 +60,7 @@ export function adminFixture(options: { docket?: Partial<DocketOptions>; app?: P
     },
     async close() {
       app.close();
-      await docket.close({ graceMs: 0 });
+      if (ownsDocket) await docket.close({ graceMs: 0 });
     },
   };
 }
