@@ -131,15 +131,29 @@ export class StoreClosedError extends DocketError {
 
 // ---------------------------------------------------------------- handler outcomes
 
+/*
+ * Handler outcomes are recognised by a registry-wide symbol brand as well as by
+ * class: a config file or plugin can load a second copy of docket (another
+ * install, a tsconfig path), and its PermanentError must still fail the job
+ * at once instead of being retried.
+ */
+const PERMANENT_BRAND = Symbol.for('docket.PermanentError');
+const SNOOZE_BRAND = Symbol.for('docket.SnoozeSignal');
+
 /**
  * Thrown by a handler to fail the job at once, without further attempts
  * (bad input that no retry will fix).
  */
 export class PermanentError extends Error {
+  readonly [PERMANENT_BRAND] = true;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'PermanentError';
   }
+}
+
+export function isPermanentError(e: unknown): e is PermanentError {
+  return e instanceof PermanentError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[PERMANENT_BRAND] === true);
 }
 
 /**
@@ -147,10 +161,18 @@ export class PermanentError extends Error {
  * `delayMs` without counting this attempt: "not yet", not "failed".
  */
 export class SnoozeSignal extends Error {
+  readonly [SNOOZE_BRAND] = true;
   constructor(readonly delayMs: number) {
     super(`snoozed for ${delayMs} ms`);
     this.name = 'SnoozeSignal';
   }
+}
+
+export function isSnoozeSignal(e: unknown): e is SnoozeSignal {
+  return (
+    e instanceof SnoozeSignal ||
+    (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[SNOOZE_BRAND] === true && typeof (e as { delayMs?: unknown }).delayMs === 'number')
+  );
 }
 
 /** The reason an attempt's AbortSignal fires with. */

@@ -21,6 +21,18 @@ describe('decideNextState', () => {
     expect(out).toMatchObject({ kind: 'fail', failure: { name: 'PermanentError', message: 'bad input' } });
   });
 
+  it('recognises outcomes thrown by a second copy of docket (by brand, not class identity)', () => {
+    class ForeignPermanent extends Error {
+      readonly [Symbol.for('docket.PermanentError')] = true;
+    }
+    class ForeignSnooze extends Error {
+      readonly [Symbol.for('docket.SnoozeSignal')] = true;
+      readonly delayMs = 250;
+    }
+    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: new ForeignPermanent('no'), policy: DEFAULT_RETRY_POLICY, now }).kind).toBe('fail');
+    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: new ForeignSnooze('later'), policy: DEFAULT_RETRY_POLICY, now })).toEqual({ kind: 'snooze', delayMs: 250 });
+  });
+
   it('snoozes without judging attempts', () => {
     const out = decideNextState({ attempt: 3, maxAttempts: 3, error: new SnoozeSignal(2_000), policy: DEFAULT_RETRY_POLICY, now });
     expect(out).toEqual({ kind: 'snooze', delayMs: 2_000 });

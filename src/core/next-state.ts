@@ -1,4 +1,4 @@
-import { PermanentError, SnoozeSignal } from './errors.js';
+import { isPermanentError, isSnoozeSignal } from './errors.js';
 import type { JobFailure } from './job.js';
 import type { AttemptOutcome } from './outcome.js';
 
@@ -44,9 +44,9 @@ export interface DecideInput {
  */
 export function decideNextState(input: DecideInput): AttemptOutcome {
   const { attempt, maxAttempts, error, policy, now } = input;
-  if (error instanceof SnoozeSignal) return { kind: 'snooze', delayMs: Math.max(0, error.delayMs) };
+  if (isSnoozeSignal(error)) return { kind: 'snooze', delayMs: Math.max(0, error.delayMs) };
   const failure = toFailure(error, attempt, now);
-  if (error instanceof PermanentError || attempt >= maxAttempts) return { kind: 'fail', failure };
+  if (isPermanentError(error) || attempt >= maxAttempts) return { kind: 'fail', failure };
   return { kind: 'retry', delayMs: backoffDelay(attempt, error, policy, input.random ?? Math.random), failure };
 }
 
