@@ -20,6 +20,8 @@ export {
   LeaseLostError,
   ScheduleNotFoundError,
   PermanentError,
+  isPermanentError,
+  isSnoozeSignal,
   SnoozeSignal,
   StoreClosedError,
   UnknownJobError,

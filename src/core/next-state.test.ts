@@ -22,15 +22,10 @@ describe('decideNextState', () => {
   });
 
   it('recognises outcomes thrown by a second copy of docket (by brand, not class identity)', () => {
-    class ForeignPermanent extends Error {
-      readonly [Symbol.for('docket.PermanentError')] = true;
-    }
-    class ForeignSnooze extends Error {
-      readonly [Symbol.for('docket.SnoozeSignal')] = true;
-      readonly delayMs = 250;
-    }
-    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: new ForeignPermanent('no'), policy: DEFAULT_RETRY_POLICY, now }).kind).toBe('fail');
-    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: new ForeignSnooze('later'), policy: DEFAULT_RETRY_POLICY, now })).toEqual({ kind: 'snooze', delayMs: 250 });
+    const foreignPermanent = Object.assign(new Error('no'), { [Symbol.for('docket.PermanentError')]: true });
+    const foreignSnooze = Object.assign(new Error('later'), { [Symbol.for('docket.SnoozeSignal')]: true, delayMs: 250 });
+    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: foreignPermanent, policy: DEFAULT_RETRY_POLICY, now }).kind).toBe('fail');
+    expect(decideNextState({ attempt: 1, maxAttempts: 5, error: foreignSnooze, policy: DEFAULT_RETRY_POLICY, now })).toEqual({ kind: 'snooze', delayMs: 250 });
   });
 
   it('snoozes without judging attempts', () => {
