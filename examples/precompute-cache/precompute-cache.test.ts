@@ -192,6 +192,7 @@ describe('precompute-cache schedule (ManualClock)', () => {
     await clock.advance(3_600_000);
     app = createPrecomputeApp(config, { clock, logger: false });
     await app.start();
+    await advance(0); // the scheduler's first pass
     expect((await app.docket.listJobs({ name: 'precompute-panchangam' })).jobs).toHaveLength(1);
     await app.close();
 
