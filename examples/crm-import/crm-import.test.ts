@@ -38,7 +38,7 @@ async function importStatus(url: string): Promise<ImportStatus> {
   throw new Error('the import did not finish');
 }
 
-describe('crm-import, started with npm run', () => {
+describe('crm-import, started with npm run', { timeout: 180_000 }, () => {
   it('imports the workbook exactly once across three restarts, in batches, without duplicates; monitors the page; 4xx on bad input', async () => {
     const dataDir = join(dir, 'npm');
     const xlsx = join(dir, 'export.xlsx');
@@ -118,7 +118,7 @@ describe('crm-import, started with npm run', () => {
   });
 });
 
-describe('crm-import with a ManualClock', () => {
+describe('crm-import with a ManualClock', { timeout: 60_000 }, () => {
   it('a failed import is recorded with its last error and runs again at the next start (releaseKeyOnFailure)', async () => {
     const clock = new ManualClock(Date.parse('2026-03-01T10:00:00Z'));
     const config = { ...loadConfig({ DATA_DIR: join(dir, 'failing'), CRM_XLSX: join(dir, 'failing', 'missing.xlsx') }), mofaUrl: site.url };

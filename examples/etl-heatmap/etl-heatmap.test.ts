@@ -16,7 +16,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('etl-heatmap, started with npm run', () => {
+describe('etl-heatmap, started with npm run', { timeout: 120_000 }, () => {
   let app: RunningExample;
   afterEach(async () => {
     await app?.stop();
@@ -97,7 +97,7 @@ describe('etl-heatmap, started with npm run', () => {
   });
 });
 
-describe('etl-heatmap schedules (ManualClock)', () => {
+describe('etl-heatmap schedules (ManualClock)', { timeout: 60_000 }, () => {
   it('fire every ETL_INTERVAL_MINUTES / HEATMAP_INTERVAL_MINUTES, skip a fire while one is pending, coalesce missed fires', async () => {
     const clock = new ManualClock(Date.parse('2026-01-01T00:05:00Z'));
     const config = loadConfig({ DATA_DIR: join(dir, 'clock'), ETL_INTERVAL_MINUTES: '15', HEATMAP_INTERVAL_MINUTES: '30', HEATMAP_LEVELS: '2' });

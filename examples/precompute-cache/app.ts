@@ -12,7 +12,7 @@ import type { PrecomputeConfig } from './config.js';
 import { computeFestivals, computePanchang, localDate, TIMEZONE } from './panchang.js';
 import { definePrecomputeJob, PRECOMPUTE_JOB, precomputeInput } from './precompute-job.js';
 
-export const SCHEDULE_NAME = 'precompute-panchangam';
+export const SCHEDULE_NAME = 'precompute_panchangam';
 
 export interface PrecomputeApp {
   readonly docket: Docket;

@@ -76,7 +76,7 @@ async function precomputeTop10(app: RunningExample, cache: { keys(prefix: string
   return from;
 }
 
-describe('precompute-cache, started with npm run (SQLite cache)', () => {
+describe('precompute-cache, started with npm run (SQLite cache)', { timeout: 120_000 }, () => {
   let app: RunningExample;
   afterEach(async () => {
     await app?.stop();
@@ -134,7 +134,7 @@ describe('precompute-cache, started with npm run (SQLite cache)', () => {
 });
 
 const noRedis = redisUnavailable();
-describe.skipIf(noRedis)('precompute-cache with REDIS_URL', () => {
+describe.skipIf(noRedis)('precompute-cache with REDIS_URL', { timeout: 120_000 }, () => {
   let redis: RedisServer;
   let app: RunningExample;
   beforeAll(async () => {
@@ -164,7 +164,7 @@ describe.skipIf(noRedis)('precompute-cache with REDIS_URL', () => {
   });
 });
 
-describe('precompute-cache schedule (ManualClock)', () => {
+describe('precompute-cache schedule (ManualClock)', { timeout: 60_000 }, () => {
   it('fires daily at PRECOMPUTE_TIME in Asia/Kolkata, once per day across a restart, and the cache expires after 7 days', async () => {
     const clock = new ManualClock(Date.parse('2026-01-14T20:00:00Z')); // 01:30 IST on 15 January
     const config = loadConfig({ CITY_PRECOMPUTE: 'IN_TOP10', PRECOMPUTE_DAYS: '2', DOCKET_DB: join(dir, 'clock.db') });
@@ -180,7 +180,7 @@ describe('precompute-cache schedule (ManualClock)', () => {
 
     let done = completed();
     await advance(59 * 60_000);
-    expect((await app.docket.listJobs({ name: 'precompute-panchangam' })).jobs).toHaveLength(0); // 02:29 IST: not yet
+    expect((await app.docket.listJobs({ name: 'precompute_panchangam' })).jobs).toHaveLength(0); // 02:29 IST: not yet
     await advance(60_000); // 02:30 IST = 21:00 UTC
     await done;
     expect(await app.cache.keys('panchangam:mumbai:')).toEqual(['panchangam:mumbai:2026-01-15', 'panchangam:mumbai:2026-01-16']);
@@ -193,7 +193,7 @@ describe('precompute-cache schedule (ManualClock)', () => {
     app = createPrecomputeApp(config, { clock, logger: false });
     await app.start();
     await advance(0); // the scheduler's first pass
-    expect((await app.docket.listJobs({ name: 'precompute-panchangam' })).jobs).toHaveLength(1);
+    expect((await app.docket.listJobs({ name: 'precompute_panchangam' })).jobs).toHaveLength(1);
     await app.close();
 
     // Down until just before the next night's slot (a stopped docket has no timers to replay); it still fires.
@@ -203,7 +203,7 @@ describe('precompute-cache schedule (ManualClock)', () => {
     done = completed();
     await advance(60_000);
     await done;
-    const jobs = (await app.docket.listJobs({ name: 'precompute-panchangam', order: 'asc' })).jobs;
+    const jobs = (await app.docket.listJobs({ name: 'precompute_panchangam', order: 'asc' })).jobs;
     expect(jobs.map((j) => j.fireTime?.toISOString())).toEqual(['2026-01-14T21:00:00.000Z', '2026-01-15T21:00:00.000Z']);
     expect(await app.cache.keys('panchangam:mumbai:')).toEqual(['panchangam:mumbai:2026-01-15', 'panchangam:mumbai:2026-01-16', 'panchangam:mumbai:2026-01-17']);
 

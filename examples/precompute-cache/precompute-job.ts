@@ -7,7 +7,7 @@ import { CITY_PRECOMPUTE_OPTIONS, selectCities } from './cities.js';
 import { keys, TTL, type Cache, type CacheEntry } from './cache.js';
 import { addDays, computeFestivals, computePanchang, localDate } from './panchang.js';
 
-export const PRECOMPUTE_JOB = 'precompute-panchangam';
+export const PRECOMPUTE_JOB = 'precompute_panchangam';
 
 export const precomputeInput = z
   .object({
