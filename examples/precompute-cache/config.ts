@@ -9,6 +9,8 @@ export interface PrecomputeConfig {
   /** HH:MM, India time. */
   precomputeTime: string;
   redisUrl: string | null;
+  /** Optional PostgreSQL copy in `PanchangDay` / `FestivalDay`. */
+  databaseUrl: string | null;
   /** docket's SQLite file; without REDIS_URL the cache table lives in it too. */
   dbPath: string;
   host: string;
@@ -23,6 +25,7 @@ const env = z.object({
   PRECOMPUTE_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   PRECOMPUTE_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour').default('02:30'),
   REDIS_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   DOCKET_DB: z.string().min(1).default('./precompute-cache.db'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
@@ -45,6 +48,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     precomputeDays: e.PRECOMPUTE_DAYS,
     precomputeTime: e.PRECOMPUTE_TIME,
     redisUrl: e.REDIS_URL ?? null,
+    databaseUrl: e.DATABASE_URL ?? null,
     dbPath: e.DOCKET_DB,
     host: e.HOST,
     port: e.PORT,

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from 'docket/testing';
 import { startExample, type RunningExample } from '../test-support/spawn-example.js';
 import { redisUnavailable, startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { postgresAvailability, startPostgresServer, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
 import { createPrecomputeApp } from './app.js';
 import { selectCities } from './cities.js';
 import { loadConfig } from './config.js';
@@ -164,6 +165,45 @@ describe.skipIf(noRedis)('precompute-cache with REDIS_URL', { timeout: 120_000 }
   });
 });
 
+const postgres = postgresAvailability();
+if (!postgres.available) console.warn(`\n*** SKIPPING the precompute-cache DATABASE_URL test: ${postgres.reason} ***\n`);
+describe.skipIf(!postgres.available)('precompute-cache with DATABASE_URL', { timeout: 120_000 }, () => {
+  let server: PostgresServer;
+  let app: RunningExample;
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await server?.stop();
+  });
+
+  it('also writes PanchangDay and FestivalDay rows, once per city and day across two runs', async () => {
+    app = await startExample('precompute-cache', { CITY_PRECOMPUTE: 'IN_TOP10', PRECOMPUTE_DAYS: '2', DOCKET_DB: join(dir, 'pg.db'), PORT: '0', ADMIN_API_KEY: KEY, REDIS_URL: '', DATABASE_URL: server.url });
+    for (let run = 0; run < 2; run++) {
+      const r = await fetch(`${app.url}/precompute/run`, { method: 'POST', headers: { 'x-api-key': KEY } });
+      expect((await waitForJob(app.url, ((await r.json()) as { jobId: string }).jobId)).state).toBe('completed');
+    }
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      const days = await client.query<{ n: string; cities: string; mumbai: { tithi: { name: string } } | null }>(
+        `SELECT count(*) AS n, count(DISTINCT city) AS cities, (SELECT data FROM "PanchangDay" WHERE city = 'mumbai' ORDER BY date LIMIT 1) AS mumbai FROM "PanchangDay"`,
+      );
+      expect(days.rows[0]).toMatchObject({ n: '20', cities: '10' });
+      expect(days.rows[0]!.mumbai!.tithi.name).toMatch(/^(Shukla|Krishna) |^Purnima$|^Amavasya$/);
+      const festivals = await client.query<{ n: string; dup: string }>(`SELECT count(*) AS n, count(*) - count(DISTINCT (city, date, name)) AS dup FROM "FestivalDay"`);
+      expect(Number(festivals.rows[0]!.n)).toBeGreaterThan(10 * 4); // ≥ 4 observances per city and month
+      expect(festivals.rows[0]!.dup).toBe('0');
+      const indexes = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename IN ('PanchangDay', 'FestivalDay') ORDER BY 1`);
+      expect(indexes.rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['PanchangDay_date_lat_lon', 'FestivalDay_date', 'FestivalDay_type', 'FestivalDay_region']));
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('precompute-cache schedule (ManualClock)', { timeout: 60_000 }, () => {
   it('fires daily at PRECOMPUTE_TIME in Asia/Kolkata, once per day across a restart, and the cache expires after 7 days', async () => {
     const clock = new ManualClock(Date.parse('2026-01-14T20:00:00Z')); // 01:30 IST on 15 January
@@ -221,5 +261,6 @@ describe('precompute-cache schedule (ManualClock)', { timeout: 60_000 }, () => {
     expect(() => loadConfig({ CITY_PRECOMPUTE: 'IN_TOP5' })).toThrow(/CITY_PRECOMPUTE/);
     expect(() => loadConfig({ PRECOMPUTE_TIME: '2:30' })).toThrow(/PRECOMPUTE_TIME/);
     expect(() => loadConfig({ PRECOMPUTE_DAYS: 'thirty' })).toThrow(/PRECOMPUTE_DAYS/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { Docket } from 'docket';
 import { CITY_PRECOMPUTE_OPTIONS, selectCities } from './cities.js';
 import { keys, TTL, type Cache, type CacheEntry } from './cache.js';
-import { addDays, computeFestivals, computePanchang, localDate } from './panchang.js';
+import { addDays, computeFestivals, computePanchang, localDate, type Festival } from './panchang.js';
+import type { PanchangTables } from './pg-tables.js';
 
 export const PRECOMPUTE_JOB = 'precompute_panchangam';
 
@@ -33,7 +34,8 @@ export interface PrecomputeSummary {
   errors: { city: string; error: string }[];
 }
 
-export function definePrecomputeJob(docket: Docket, cache: Cache) {
+/** `tables`: the optional PostgreSQL copy (DATABASE_URL), written after the cache for each city. */
+export function definePrecomputeJob(docket: Docket, cache: Cache, tables: () => PanchangTables | null = () => null) {
   return docket.defineJob(PRECOMPUTE_JOB, {
     schema: precomputeInput,
     queue: 'precompute',
@@ -65,11 +67,16 @@ export function definePrecomputeJob(docket: Docket, cache: Cache) {
       for (const [i, city] of cities.entries()) {
         ctx.signal.throwIfAborted(); // cancel, timeout or shutdown: stop between cities
         try {
-          const entries: CacheEntry[] = dates.map((date) => ({ key: keys.panchangam(city.name, date), value: computePanchang(city, date), ttlSeconds: TTL.panchangam }));
+          const days = dates.map((date) => computePanchang(city, date));
+          const entries: CacheEntry[] = days.map((day) => ({ key: keys.panchangam(city.name, day.date), value: day, ttlSeconds: TTL.panchangam }));
+          const festivals: Festival[] = [];
           for (const [year, month] of months) {
-            entries.push({ key: keys.festivals(city.name, year, month), value: computeFestivals(city, year, month), ttlSeconds: TTL.festivals });
+            const list = computeFestivals(city, year, month);
+            festivals.push(...list);
+            entries.push({ key: keys.festivals(city.name, year, month), value: list, ttlSeconds: TTL.festivals });
           }
           await cache.setMany(entries);
+          await tables()?.save(city.name, days, festivals);
           summary.citiesSucceeded++;
           summary.panchangamKeys += dates.length;
           summary.festivalKeys += months.length;
