@@ -9,6 +9,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN } from '../core/validate.js';
 import { KeyRing, type ApiKeys, type AuthEnv } from './auth.js';
 import type { AdminDocket } from './docket-port.js';
 import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_QUEUED, DEFAULT_SSE_SNAPSHOT_MS, EventStreamHub } from './event-stream.js';
+import { mountDashboard } from '../dashboard/dashboard.js';
 import { AdminMetrics } from './metrics.js';
 import { HttpProblem, makeProblem, problemFromError, problemResponse, type ProblemCode } from './problem.js';
 import { DEFAULT_ENQUEUE_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -45,6 +46,8 @@ export interface AdminAppOptions {
   /** Also export prom-client's process metrics (CPU, memory, event loop). Default false. */
   processMetrics?: boolean;
   events?: { heartbeatMs?: number; snapshotMs?: number; maxQueued?: number };
+  /** Serve the web dashboard at `/` (docs/dashboard.md). Default true. */
+  dashboard?: boolean;
 }
 
 /** The Hono app (mount it, or pass `app.fetch` to any fetch-based server), plus its metrics and a close. */
@@ -61,6 +64,7 @@ const optionsSchema = z
     maxBodyBytes: z.number().int().min(1024).optional(),
     enqueueRateLimit: z.union([z.literal(false), z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict()]).optional(),
     publicMetrics: z.boolean().optional(),
+    dashboard: z.boolean().optional(),
     processMetrics: z.boolean().optional(),
     events: z
       .object({ heartbeatMs: z.number().int().min(1).optional(), snapshotMs: z.number().int().min(1).optional(), maxQueued: z.number().int().min(1).optional() })
@@ -127,6 +131,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   registerWorkerRoutes(app, docket, mw);
   registerStatsRoutes(app, docket, mw);
   registerScheduleRoutes(app, docket, mw, enqueueLimit);
+  const dashboard = o.dashboard === false ? null : mountDashboard(app, { docket, ring, hub, clock, logger });
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   app.doc31(`${API_PREFIX}/openapi.json`, {
@@ -150,6 +155,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       closed = true;
       hub.close();
       metrics.close();
+      dashboard?.close();
     },
   });
 }

@@ -114,6 +114,35 @@ export interface Store extends Partial<ScheduleStore> {
    * suite fails for a store without it.
    */
   jobStats?(params: JobStatsParams): Promise<JobStats>;
+
+  /**
+   * Finished jobs per time bucket, for charts: `buckets` consecutive buckets
+   * of `bucketMs`, the last one ending at the store's now, oldest first. A
+   * job counts, by its final state, in the bucket holding its finishedAt;
+   * bucket i covers [start + i * bucketMs, start + (i + 1) * bucketMs) with
+   * start = now - buckets * bucketMs (a job finished at now itself counts in
+   * the last bucket). One pass over the jobs finished in the span, where
+   * jobStats windows would read them once per window. Only jobs still stored
+   * count. Optional so each store can add it in its own change (the
+   * dashboard falls back to jobStats windows); the conformance suite fails
+   * for a store without it.
+   */
+  jobTimeline?(params: JobTimelineParams): Promise<JobTimeline>;
+}
+
+export interface JobTimelineParams {
+  bucketMs: number;
+  /** 1..1440; buckets * bucketMs at most 366 days. */
+  buckets: number;
+  queue?: string;
+}
+
+export interface JobTimeline {
+  /** The store's now, where the last bucket ends. */
+  at: Date;
+  bucketMs: number;
+  /** Exactly `buckets` entries, oldest first (empty ones included). */
+  buckets: Array<{ start: Date; completed: number; failed: number; cancelled: number }>;
 }
 
 export interface JobStatsParams {

@@ -9,6 +9,7 @@ import { queryTests } from './queries.js';
 import { queueWorkerTests } from './queues-workers.js';
 import { scheduleClaimTests, scheduleTests } from './schedules-index.js';
 import { statsTests } from './stats.js';
+import { timelineTests } from './timeline.js';
 import { transitionTests } from './transitions.js';
 
 export type { SkipRule, StoreConformanceOptions } from './harness.js';
@@ -36,6 +37,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   harness.collect('queries', queryTests);
   harness.collect('queues and workers', queueWorkerTests);
   harness.collect('stats', statsTests);
+  harness.collect('timeline', timelineTests);
   harness.collect('schedules', scheduleTests);
   harness.collect('schedule fires', scheduleClaimTests);
   harness.register();

@@ -14,6 +14,8 @@ import type {
   JobPage,
   JobStats,
   JobStatsParams,
+  JobTimeline,
+  JobTimelineParams,
   ListJobsParams,
   PruneParams,
   QueueCounts,
@@ -34,6 +36,7 @@ import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './stats.js';
+import { jobTimeline } from './timeline.js';
 import { SqliteSchedules } from './schedules.js';
 import { jsonToClaimed, jsonToJob, parseJobId } from './rows.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
@@ -306,6 +309,10 @@ export class SqliteStore implements Store {
 
   async jobStats(params: JobStatsParams): Promise<JobStats> {
     return this.read(() => jobStats(params, this.clock.now(), this.prepare));
+  }
+
+  async jobTimeline(params: JobTimelineParams): Promise<JobTimeline> {
+    return this.read(() => jobTimeline(params, this.clock.now(), this.prepare));
   }
 
   // ------------------------------------------------------------------ schedules (schedules.ts)

@@ -13,7 +13,7 @@ const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
  * (queue, state, finished_at) index serve a stats query over all queues,
  * which otherwise reads every finished job.
  */
-const QUEUES_CTE = `WITH RECURSIVE queues(q) AS (
+export const QUEUES_CTE = `WITH RECURSIVE queues(q) AS (
       SELECT MIN(queue) FROM docket_jobs
       UNION ALL
       SELECT (SELECT MIN(queue) FROM docket_jobs WHERE queue > queues.q) FROM queues WHERE queues.q IS NOT NULL
