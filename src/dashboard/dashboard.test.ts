@@ -310,6 +310,17 @@ describe('no key configured', () => {
     expect((await f.post(`/jobs/${job.id}/cancel`, { confirmed: '1' })).status).toBe(303);
     expect((await f.docket.store.getJob({ jobId: job.id }))!.state).toBe('cancelled');
   });
+
+  test('only loopback host names are served, so a DNS-rebound page cannot act', async () => {
+    f = await dashFixture({ keys: {} });
+    const job = await enqueueOne(f.docket.store);
+    for (const host of ['127.0.0.1:7070', 'localhost:7070', '[::1]:7070']) expect((await f.get('/', null, { host })).status, host).toBe(200);
+    expect((await f.get('/', null, { host: 'attacker.example:7070' })).status).toBe(403);
+    expect((await f.get('/live', null, { host: 'attacker.example:7070' })).status).toBe(403);
+    const rebound = await f.post(`/jobs/${job.id}/cancel`, { confirmed: '1' }, null, { host: 'attacker.example:7070', origin: 'http://attacker.example:7070', 'sec-fetch-site': 'same-origin' });
+    expect(rebound.status).toBe(403);
+    expect((await f.docket.store.getJob({ jobId: job.id }))!.state).toBe('waiting');
+  });
 });
 
 describe('assets and wiring', () => {

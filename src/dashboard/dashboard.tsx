@@ -9,7 +9,7 @@ import { type DashboardDeps } from './context.js';
 import { scheduleApi, type DashboardDocket } from './dashboard-port.js';
 import { registerLogin } from './login-routes.js';
 import { registerPages } from './pages.js';
-import { setSecurityHeaders } from './security.js';
+import { hostIsLoopback, setSecurityHeaders } from './security.js';
 import { SessionStore, type SessionOptions } from './session.js';
 import { MessagePage } from './views/layout.js';
 
@@ -54,6 +54,17 @@ export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): D
     schedules: scheduleApi(options.docket),
     workersAliveWithinMs: DEFAULT_WORKERS_ALIVE_WITHIN_MS,
   };
+
+  // no key configured: only loopback host names may use the dashboard (see hostIsLoopback)
+  if (!deps.ring.enabled) {
+    app.use('*', async (c, next) => {
+      if (!PAGE_PATHS.test(c.req.path) && c.req.path !== '/live') return next();
+      if (hostIsLoopback(c)) return next();
+      options.logger?.warn({ host: c.req.header('host'), path: c.req.path }, 'dashboard: refused a non-loopback Host while no API key is configured');
+      setSecurityHeaders(c);
+      return c.text('No API key is configured, so the dashboard answers only on a loopback address (127.0.0.1, ::1, localhost).', 403);
+    });
+  }
 
   app.get('/assets/:file', (c) => {
     const asset = loadAsset(c.req.param('file'));

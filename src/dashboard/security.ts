@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { isLoopbackHost } from '../http/serve.js';
 
 /**
  * Browser-facing protections of the dashboard.
@@ -59,4 +60,23 @@ export function requestOrigin(c: Context): string {
 
 export function isHttps(c: Context): boolean {
   return requestOrigin(c).startsWith('https:');
+}
+
+/**
+ * With no API key the dashboard is open, which is safe only while the
+ * browser reaches it by a loopback name. A page of another site can make a
+ * victim's browser reach 127.0.0.1 under that site's own host name (DNS
+ * rebinding); such a request carries the foreign name in Host, and its
+ * Origin matches that Host, so the origin check alone would let it act.
+ * Requests must therefore name a loopback host (127.x, ::1, localhost).
+ */
+export function hostIsLoopback(c: Context): boolean {
+  const host = c.req.header('host') ?? new URL(c.req.url).host;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(hostname);
 }

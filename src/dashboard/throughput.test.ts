@@ -64,11 +64,4 @@ describe('lastHourThroughput', () => {
     expect(calls).toBe(4);
     await store.close();
   });
-
-  test('a store with neither answers null (the overview then says there are no charts)', async () => {
-    const store = await storeWithHistory();
-    const bare = Object.create(store, { jobTimeline: { value: undefined }, jobStats: { value: undefined } }) as Store;
-    expect(await lastHourThroughput(bare)).toBeNull();
-    await store.close();
-  });
 });

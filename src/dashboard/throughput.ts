@@ -27,7 +27,7 @@ export const THROUGHPUT_BUCKET_MS = 60_000;
 export const THROUGHPUT_BUCKETS = 60;
 const WINDOWS_PER_CALL = 15;
 
-/** Null when the store implements neither jobTimeline nor jobStats. */
+/** From jobTimeline where the store has it, else from jobStats windows (every store has jobStats). */
 export async function lastHourThroughput(store: Store, queue?: string): Promise<Throughput | null> {
   const q = queue === undefined ? {} : { queue };
   if (store.jobTimeline) {
@@ -41,11 +41,11 @@ export async function lastHourThroughput(store: Store, queue?: string): Promise<
       cancelled: tl.buckets.map((b) => b.cancelled),
     };
   }
-  return store.jobStats ? fromWindows(store, q) : null;
+  return fromWindows(store, q);
 }
 
 async function fromWindows(store: Store, q: { queue?: string }): Promise<Throughput> {
-  const jobStats = store.jobStats!.bind(store);
+  const jobStats = store.jobStats.bind(store);
   const cumulative = { completed: [0], failed: [0], cancelled: [0] };
   let at: Date | null = null;
   for (let first = 1; first <= THROUGHPUT_BUCKETS; first += WINDOWS_PER_CALL) {
