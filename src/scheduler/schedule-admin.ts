@@ -7,7 +7,7 @@ import { planDueFires, planInitialSlot } from '../core/schedule-plan.js';
 import { triggerKey } from '../core/schedule-trigger.js';
 import { assertName } from '../core/validate.js';
 import type { DocketEventEmitter } from '../events.js';
-import { requireScheduleStore, type ScheduleDeclaration, type ScheduleStore, type TriggerScheduleResult, type UpsertSchedulesResult } from '../store/schedule-store.js';
+import type { ScheduleDeclaration, TriggerScheduleResult, UpsertSchedulesResult } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import type { ResolvedSchedule, ScheduleDeclarations } from './declarations.js';
 import { reportMissed } from './fire-events.js';
@@ -64,7 +64,7 @@ export class ScheduleAdmin {
 
   async list(options: unknown = {}): Promise<ScheduleInfo[]> {
     const o = parseOrThrow(listSchema, options, 'INVALID_OPTION', 'options');
-    const store = this.store();
+    const store = this.deps.store;
     const [now, records] = await Promise.all([store.now(), store.listSchedules()]);
     return records.map((r) => toScheduleInfo(r, now, o.nextFires ?? 1, this.deps.declarations.has(r.name)));
   }
@@ -72,7 +72,7 @@ export class ScheduleAdmin {
   async get(name: unknown, options: unknown = {}): Promise<ScheduleDetails | null> {
     const schedule = assertName('name', name);
     const o = parseOrThrow(getSchema, options, 'INVALID_OPTION', 'options');
-    const store = this.store();
+    const store = this.deps.store;
     const [now, record, recentFires] = await Promise.all([
       store.now(),
       store.getSchedule({ name: schedule }),
@@ -85,7 +85,7 @@ export class ScheduleAdmin {
   /** Enqueues the schedule's job now, outside its slots (recorded as a `manual` fire; maxRunning does not apply). */
   async trigger(name: unknown): Promise<{ result: TriggerScheduleResult; job: NewJob }> {
     const schedule = assertName('name', name);
-    const store = this.store();
+    const store = this.deps.store;
     const record = await store.getSchedule({ name: schedule });
     if (!record) throw new ScheduleNotFoundError(schedule);
     const job = manualJob(schedule, record.job, await store.now());
@@ -108,7 +108,7 @@ export class ScheduleAdmin {
 
   async pause(name: unknown): Promise<ScheduleInfo> {
     const schedule = assertName('name', name);
-    const store = this.store();
+    const store = this.deps.store;
     const record = await store.pauseSchedule({ name: schedule });
     if (!record) throw new ScheduleNotFoundError(schedule);
     return toScheduleInfo(record, await store.now(), 1, this.deps.declarations.has(schedule));
@@ -121,7 +121,7 @@ export class ScheduleAdmin {
    */
   async resume(name: unknown): Promise<ScheduleInfo> {
     const schedule = assertName('name', name);
-    const store = this.store();
+    const store = this.deps.store;
     for (let attempt = 0; attempt < RESUME_ATTEMPTS; attempt++) {
       const record = await store.getSchedule({ name: schedule });
       if (!record) throw new ScheduleNotFoundError(schedule);
@@ -155,17 +155,13 @@ export class ScheduleAdmin {
   async delete(name: unknown): Promise<boolean> {
     const schedule = assertName('name', name);
     this.deps.declarations.remove(schedule);
-    return this.store().deleteSchedule({ name: schedule });
+    return this.deps.store.deleteSchedule({ name: schedule });
   }
 
   // ---------------------------------------------------------------- internals
 
-  private store(): Store & ScheduleStore {
-    return requireScheduleStore(this.deps.store);
-  }
-
   private async upsert(list: ResolvedSchedule[], removeUndeclared: boolean): Promise<UpsertSchedulesResult> {
-    const store = this.store();
+    const store = this.deps.store;
     const now = await store.now();
     const declarations: ScheduleDeclaration[] = list.map((d) => {
       const initial = planInitialSlot({ trigger: d.trigger, policy: d.policy, now });

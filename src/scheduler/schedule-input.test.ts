@@ -94,21 +94,4 @@ describe('docket.schedule: bad input gets a typed error and stores nothing', () 
     expect(info!.nextFires.every((t) => t.toISOString().endsWith('T21:00:00.000Z'))).toBe(true);
     await ok.close();
   });
-
-  it('a store without schedule operations: the scheduler stays off; declaring a schedule fails at start', async () => {
-    f = schedulerFixture('2026-01-01T00:00:00Z');
-    const hidden = new Set(['listDueSchedules', 'upsertSchedules', 'claimFire']);
-    const bare = new Proxy(f.store, {
-      get: (target, p, receiver) => (typeof p === 'string' && hidden.has(p) ? undefined : Reflect.get(target, p, receiver)),
-    });
-    const plain = new Docket({ store: bare, logger: false, clock: f.clock, worker: { enabled: false } });
-    await plain.start();
-    expect(plain.scheduler.running).toBe(false);
-    await plain.stop();
-    const declaring = new Docket({ store: bare, logger: false, clock: f.clock, worker: { enabled: false } });
-    declaring.defineJob('x', { handler: async () => null });
-    await declaring.schedule('s', { every: '1m' }, { job: 'x' });
-    expect(await rejection(declaring.start())).toMatchObject({ code: 'INVALID_CONFIG', field: 'store' });
-    expect(await rejection(declaring.listSchedules())).toMatchObject({ code: 'INVALID_CONFIG', field: 'store' });
-  });
 });

@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { planDueFires } from '../core/schedule-plan.js';
 import type { DocketEventEmitter } from '../events.js';
 import type { Service } from '../service.js';
-import { SCHEDULE_STORE_METHODS, type ScheduleState, type ScheduleStore } from '../store/schedule-store.js';
+import type { ScheduleState, ScheduleStore } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import { jobForFire } from './fire-jobs.js';
 import { reportClaim } from './fire-events.js';
@@ -42,7 +42,6 @@ export interface SchedulerPass {
  */
 export class Scheduler implements Service {
   readonly name = 'scheduler';
-  private store: (Store & ScheduleStore) | null = null;
   private active = false;
   private timer: TimerHandle | null = null;
   private ticking: Promise<void> | null = null;
@@ -59,13 +58,6 @@ export class Scheduler implements Service {
 
   async start(): Promise<void> {
     if (this.active) return;
-    const store = this.deps.store as Store & Partial<ScheduleStore>;
-    if (!SCHEDULE_STORE_METHODS.every((m) => typeof store[m] === 'function')) {
-      // Not an error: a process may use such a store without schedules (declaring one fails loudly instead).
-      this.log.debug({ store: store.kind }, 'this store does not implement schedules yet; the scheduler does not run');
-      return;
-    }
-    this.store = store as Store & ScheduleStore;
     this.active = true;
     this.arm(0);
   }
@@ -95,9 +87,7 @@ export class Scheduler implements Service {
 
   /** One pass now: plan and claim every due schedule. Returns what it did. */
   async pass(): Promise<SchedulerPass> {
-    const store = this.store;
-    if (!store) return { planned: 0, won: 0, lost: 0, failed: 0, waitMs: this.deps.config.tickIntervalMs };
-    const { clock, config } = this.deps;
+    const { store, clock, config } = this.deps;
     const started = clock.now();
     const { now, due, nextFireAt } = await store.listDueSchedules({ lookaheadMs: config.lookaheadMs, limit: config.batchSize });
     const result: SchedulerPass = { planned: due.length, won: 0, lost: 0, failed: 0, waitMs: 0 };

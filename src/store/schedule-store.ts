@@ -1,4 +1,3 @@
-import { ValidationError } from '../core/errors.js';
 import type { NewJob } from '../core/job.js';
 import type { MissedFires, MissedReason, PlannedFire } from '../core/schedule-plan.js';
 import type { SchedulePolicy } from '../core/schedule-policy.js';
@@ -226,25 +225,3 @@ export interface TriggerScheduleResult {
   fire: ScheduleFire;
   job: EnqueueResult;
 }
-
-/** The schedule methods, or a clear error for a store that does not have them yet. */
-export function requireScheduleStore<S extends object>(store: S): S & ScheduleStore {
-  const missing = SCHEDULE_STORE_METHODS.filter((m) => typeof (store as Record<string, unknown>)[m] !== 'function');
-  if (missing.length > 0) {
-    const kind = (store as { kind?: unknown }).kind;
-    throw new ValidationError('INVALID_CONFIG', 'store', `this store (${String(kind)}) does not implement schedules yet (missing ${missing.join(', ')})`);
-  }
-  return store as S & ScheduleStore;
-}
-
-export const SCHEDULE_STORE_METHODS = [
-  'upsertSchedules',
-  'listDueSchedules',
-  'claimFire',
-  'triggerSchedule',
-  'pauseSchedule',
-  'getSchedule',
-  'listSchedules',
-  'listScheduleFires',
-  'deleteSchedule',
-] as const satisfies ReadonlyArray<keyof ScheduleStore>;

@@ -13,12 +13,10 @@ import type { ScheduleStore } from './schedule-store.js';
  *
  * Every method is atomic: it either applies fully or throws and writes nothing.
  *
- * The schedule operations (ScheduleStore, schedule-store.ts) are optional on
- * the type only so that each store adds them in its own change; the scheduler
- * refuses a store without them (requireScheduleStore) and the conformance
- * suite fails for it.
+ * The schedule operations are declared in ScheduleStore (schedule-store.ts);
+ * every store implements them.
  */
-export interface Store extends Partial<ScheduleStore> {
+export interface Store extends ScheduleStore {
   readonly kind: string;
   readonly capabilities: StoreCapabilities;
 
@@ -110,10 +108,8 @@ export interface Store extends Partial<ScheduleStore> {
    * window ending now (store clock), and run time (finishedAt - startedAt of
    * the last attempt) per job name over completed and failed jobs finished
    * within `runTimeWindowMs`. Only jobs still stored count (retention prunes).
-   * Optional so each store can add it in its own change; the conformance
-   * suite fails for a store without it.
    */
-  jobStats?(params: JobStatsParams): Promise<JobStats>;
+  jobStats(params: JobStatsParams): Promise<JobStats>;
 
   /**
    * Finished jobs per time bucket, for charts: `buckets` consecutive buckets

@@ -3,12 +3,11 @@ import { fireKey } from '../../core/schedule.js';
 import { FIRE_HISTORY_LIMIT } from '../schedule-store.js';
 import type { Define } from './harness.js';
 import { claimJob, failure, nextNotification, QUEUE, settle, storeNow } from './helpers.js';
-import { MINUTE, claimOf, declaration, fire, pastMinute, scheduleJobs, schedules, stateOf } from './schedules-helpers.js';
+import { MINUTE, claimOf, declaration, fire, pastMinute, scheduleJobs, stateOf } from './schedules-helpers.js';
 
 /** claimFire: exactly one job per (schedule, fire time), maxRunning, missed fires, resume. */
 export function scheduleClaimTests(test: Define): void {
-  test('claimFire enqueues one job per fire, records each fire and moves the slot', async (s) => {
-    const store = schedules(s);
+  test('claimFire enqueues one job per fire, records each fire and moves the slot', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('etl', base)], removeUndeclared: false });
     const state = await stateOf(store, 'etl');
@@ -36,8 +35,7 @@ export function scheduleClaimTests(test: Define): void {
     await claimJob(store, job!);
   });
 
-  test('a second claim of the same plan loses and writes nothing', async (s) => {
-    const store = schedules(s);
+  test('a second claim of the same plan loses and writes nothing', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('once', base)], removeUndeclared: false });
     const plan = claimOf(await stateOf(store, 'once'), [base + MINUTE], base + 2 * MINUTE);
@@ -48,8 +46,7 @@ export function scheduleClaimTests(test: Define): void {
     expect(await store.listScheduleFires({ name: 'once', limit: 10 })).toHaveLength(1);
   });
 
-  test('concurrent claims of one plan: exactly one wins', async (s) => {
-    const store = schedules(s);
+  test('concurrent claims of one plan: exactly one wins', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('race', base)], removeUndeclared: false });
     const state = await stateOf(store, 'race');
@@ -58,8 +55,7 @@ export function scheduleClaimTests(test: Define): void {
     expect((await scheduleJobs(store, 'race')).map((j) => j.fireTime)).toEqual([base + MINUTE, base + 2 * MINUTE]);
   });
 
-  test('a claim loses when the trigger changed, the schedule was paused, removed or is unknown', async (s) => {
-    const store = schedules(s);
+  test('a claim loses when the trigger changed, the schedule was paused, removed or is unknown', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('t', base), declaration('p', base), declaration('r', base)], removeUndeclared: false });
     const t = await stateOf(store, 't');
@@ -72,8 +68,7 @@ export function scheduleClaimTests(test: Define): void {
     for (const name of ['t', 'p', 'r']) expect(await scheduleJobs(store, name)).toEqual([]);
   });
 
-  test('maxRunning: waiting, delayed and active jobs of the schedule count; fires beyond it are recorded as max-running, not enqueued', async (s) => {
-    const store = schedules(s);
+  test('maxRunning: waiting, delayed and active jobs of the schedule count; fires beyond it are recorded as max-running, not enqueued', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('m', base, { policy: { maxRunning: 3 } })], removeUndeclared: false });
     // One active, one waiting, one delayed (a fire enqueued ahead of its time).
@@ -96,8 +91,7 @@ export function scheduleClaimTests(test: Define): void {
     expect(rec!.lastMissed).toEqual(third.skipped[0]);
   });
 
-  test('maxRunning keeps the most recent fires that fit, and finished jobs do not count', async (s) => {
-    const store = schedules(s);
+  test('maxRunning keeps the most recent fires that fit, and finished jobs do not count', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('k', base, { policy: { maxRunning: 2 } })], removeUndeclared: false });
     const r = await store.claimFire(claimOf(await stateOf(store, 'k'), [base + MINUTE, base + 2 * MINUTE, base + 3 * MINUTE], base + 4 * MINUTE, { maxRunning: 2 }));
@@ -115,8 +109,7 @@ export function scheduleClaimTests(test: Define): void {
     expect(await scheduleJobs(store, 'k')).toHaveLength(3);
   });
 
-  test('a fire time already recorded is never enqueued twice, even after a trigger change', async (s) => {
-    const store = schedules(s);
+  test('a fire time already recorded is never enqueued twice, even after a trigger change', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('d', base)], removeUndeclared: false });
     await store.claimFire(claimOf(await stateOf(store, 'd'), [base + MINUTE, base + 2 * MINUTE], base + 3 * MINUTE));
@@ -129,8 +122,7 @@ export function scheduleClaimTests(test: Define): void {
     expect((await scheduleJobs(store, 'd')).map((j) => j.fireTime)).toEqual([base + MINUTE, base + 2 * MINUTE, base + 4 * MINUTE]);
   });
 
-  test('missed fires are recorded as one summary row; lastFire and lastMissed tell them apart', async (s) => {
-    const store = schedules(s);
+  test('missed fires are recorded as one summary row; lastFire and lastMissed tell them apart', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('h', base)], removeUndeclared: false });
     const missed = { reason: 'coalesced' as const, count: 4, countExact: true, first: new Date(base + MINUTE), last: new Date(base + 4 * MINUTE) };
@@ -148,8 +140,7 @@ export function scheduleClaimTests(test: Define): void {
     expect((await store.getSchedule({ name: 'h' }))!.nextFireAt).toEqual(new Date(base + 7 * MINUTE));
   });
 
-  test('resume: clears the paused flag in the claim, records the fires missed while paused, moves the slot', async (s) => {
-    const store = schedules(s);
+  test('resume: clears the paused flag in the claim, records the fires missed while paused, moves the slot', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('r', base)], removeUndeclared: false });
     const paused = (await store.pauseSchedule({ name: 'r' }))!;
@@ -162,8 +153,7 @@ export function scheduleClaimTests(test: Define): void {
     expect((await store.claimFire({ ...claimOf(paused, [], base + 10 * MINUTE), resume: true })).outcome).toBe('lost');
   });
 
-  test('the fire history keeps the newest FIRE_HISTORY_LIMIT rows', async (s) => {
-    const store = schedules(s);
+  test('the fire history keeps the newest FIRE_HISTORY_LIMIT rows', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('many', base, { trigger: { every: '1s' }, initialNextFireAt: new Date(base) })], removeUndeclared: false });
     const times = Array.from({ length: FIRE_HISTORY_LIMIT + 5 }, (_, i) => base + i * 1_000);

@@ -2,16 +2,11 @@ import { expect } from 'vitest';
 import type { NewJob } from '../../core/job.js';
 import { fireKey, resolveSchedulePolicy, triggerKey, type MissedFires, type SchedulePolicyInput } from '../../core/schedule.js';
 import { parseTrigger, type TriggerInput } from '../../core/schedule-trigger.js';
-import { requireScheduleStore, type ClaimFireParams, type FireToClaim, type ScheduleDeclaration, type ScheduleJobTemplate, type ScheduleState, type ScheduleStore } from '../schedule-store.js';
+import type { ClaimFireParams, FireToClaim, ScheduleDeclaration, ScheduleJobTemplate, ScheduleState } from '../schedule-store.js';
 import type { Store } from '../store.js';
 import { JOB_NAME, QUEUE } from './helpers.js';
 
 export const MINUTE = 60_000;
-
-/** The store's schedule methods; a store without them fails here with a clear message. */
-export function schedules(store: Store): Store & ScheduleStore {
-  return requireScheduleStore(store);
-}
 
 export function template(overrides: Partial<ScheduleJobTemplate> = {}): ScheduleJobTemplate {
   return { name: JOB_NAME, queue: QUEUE, dataJson: '{"from":"schedule"}', priority: 0, maxAttempts: 3, timeoutMs: null, ...overrides };
@@ -76,7 +71,7 @@ export function claimOf(state: ScheduleState, fires: number[], next: number | nu
   };
 }
 
-export async function stateOf(store: Store & ScheduleStore, name: string): Promise<ScheduleState> {
+export async function stateOf(store: Store, name: string): Promise<ScheduleState> {
   const s = await store.getSchedule({ name });
   expect(s, `schedule ${name} exists`).not.toBeNull();
   return s!;

@@ -1,12 +1,11 @@
 import { expect } from 'vitest';
 import type { Define } from './harness.js';
 import { expectCode, storeNow } from './helpers.js';
-import { MINUTE, claimOf, declaration, fireJob, pastMinute, scheduleJobs, schedules, stateOf, template } from './schedules-helpers.js';
+import { MINUTE, claimOf, declaration, fireJob, pastMinute, scheduleJobs, stateOf, template } from './schedules-helpers.js';
 
 /** Declaring, listing, pausing, triggering and deleting schedules (ScheduleStore). */
 export function scheduleTests(test: Define): void {
-  test('upsert creates schedules with their initial slot; listed by name with no fires yet', async (s) => {
-    const store = schedules(s);
+  test('upsert creates schedules with their initial slot; listed by name with no fires yet', async (store) => {
     const base = await pastMinute(store);
     const r = await store.upsertSchedules({
       schedules: [declaration('zeta', base, { initialNextFireAt: new Date(base + 2 * MINUTE) }), declaration('alpha', base, { trigger: '*/5 * * * *', policy: { maxRunning: 2 } })],
@@ -38,8 +37,7 @@ export function scheduleTests(test: Define): void {
     expect(await store.getSchedule({ name: 'alpha' })).toEqual(list[0]);
   });
 
-  test('upsert keeps the stored slot when the triggerKey is unchanged, and replaces policy and job', async (s) => {
-    const store = schedules(s);
+  test('upsert keeps the stored slot when the triggerKey is unchanged, and replaces policy and job', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('etl', base)], removeUndeclared: false });
     // A restart computes another initial slot; the stored one wins.
@@ -49,8 +47,7 @@ export function scheduleTests(test: Define): void {
     expect(await store.getSchedule({ name: 'etl' })).toMatchObject({ nextFireAt: new Date(base + MINUTE), policy: again.policy, job: template({ priority: 7 }) });
   });
 
-  test('upsert takes the new initial slot when the trigger changed, and records its initial miss', async (s) => {
-    const store = schedules(s);
+  test('upsert takes the new initial slot when the trigger changed, and records its initial miss', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('report', base)], removeUndeclared: false });
     const at = new Date(base - 60 * MINUTE);
@@ -67,8 +64,7 @@ export function scheduleTests(test: Define): void {
     expect(await store.listScheduleFires({ name: 'report', limit: 10 })).toEqual([rec!.lastMissed]);
   });
 
-  test('an operator pause survives a re-upsert; a change of the declared paused value takes effect', async (s) => {
-    const store = schedules(s);
+  test('an operator pause survives a re-upsert; a change of the declared paused value takes effect', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('a', base), declaration('b', base, { policy: { paused: true } })], removeUndeclared: false });
     expect((await store.listSchedules()).map((x) => [x.name, x.paused])).toEqual([['a', false], ['b', true]]);
@@ -81,8 +77,7 @@ export function scheduleTests(test: Define): void {
     expect((await store.getSchedule({ name: 'a' }))!.paused).toBe(true);
   });
 
-  test('schedules no longer declared are marked removed, reported, still listed and never due; declaring again restores them with their slot', async (s) => {
-    const store = schedules(s);
+  test('schedules no longer declared are marked removed, reported, still listed and never due; declaring again restores them with their slot', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('keep', base), declaration('gone', base), declaration('old', base)], removeUndeclared: false });
     const r1 = await store.upsertSchedules({ schedules: [declaration('keep', base)], removeUndeclared: true });
@@ -105,8 +100,7 @@ export function scheduleTests(test: Define): void {
     expect((await store.getSchedule({ name: 'gone' }))!.removedAt).toBeNull();
   });
 
-  test('without removeUndeclared nothing is marked removed', async (s) => {
-    const store = schedules(s);
+  test('without removeUndeclared nothing is marked removed', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('a', base), declaration('b', base)], removeUndeclared: false });
     const r = await store.upsertSchedules({ schedules: [declaration('a', base)], removeUndeclared: false });
@@ -114,16 +108,14 @@ export function scheduleTests(test: Define): void {
     expect((await store.listSchedules()).every((x) => x.removedAt === null)).toBe(true);
   });
 
-  test('an upsert with a bad declaration writes nothing', async (s) => {
-    const store = schedules(s);
+  test('an upsert with a bad declaration writes nothing', async (store) => {
     const base = await pastMinute(store);
     await expectCode(store.upsertSchedules({ schedules: [declaration('fine', base), declaration('bad name!', base)], removeUndeclared: true }), 'INVALID_NAME');
     await expectCode(store.upsertSchedules({ schedules: [declaration('twice', base), declaration('twice', base)], removeUndeclared: false }), 'INVALID_OPTION');
     expect(await store.listSchedules()).toEqual([]);
   });
 
-  test('listDueSchedules: unpaused live schedules whose slot is within now + lookahead, by slot, up to limit, and the next slot after', async (s) => {
-    const store = schedules(s);
+  test('listDueSchedules: unpaused live schedules whose slot is within now + lookahead, by slot, up to limit, and the next slot after', async (store) => {
     const now = await storeNow(store);
     const at = (ms: number): Date => new Date(now + ms);
     await store.upsertSchedules({
@@ -149,8 +141,7 @@ export function scheduleTests(test: Define): void {
     expect(one.due.map((x) => x.name)).toEqual(['late']);
   });
 
-  test('triggerSchedule enqueues the job now and records a manual fire without moving the slot', async (s) => {
-    const store = schedules(s);
+  test('triggerSchedule enqueues the job now and records a manual fire without moving the slot', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('nightly', base)], removeUndeclared: false });
     const now = await storeNow(store);
@@ -167,8 +158,7 @@ export function scheduleTests(test: Define): void {
     expect(await scheduleJobs(store, 'nope')).toEqual([]);
   });
 
-  test('pauseSchedule keeps the slot and takes the schedule out of the due list', async (s) => {
-    const store = schedules(s);
+  test('pauseSchedule keeps the slot and takes the schedule out of the due list', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('p', base)], removeUndeclared: false });
     const paused = await store.pauseSchedule({ name: 'p' });
@@ -178,8 +168,7 @@ export function scheduleTests(test: Define): void {
     expect(await store.pauseSchedule({ name: 'unknown' })).toBeNull();
   });
 
-  test('deleteSchedule removes the schedule and its fires, not its jobs; unknown names read as absent', async (s) => {
-    const store = schedules(s);
+  test('deleteSchedule removes the schedule and its fires, not its jobs; unknown names read as absent', async (store) => {
     const base = await pastMinute(store);
     await store.upsertSchedules({ schedules: [declaration('d', base)], removeUndeclared: false });
     const claimed = await store.claimFire(claimOf(await stateOf(store, 'd'), [base + MINUTE], base + 2 * MINUTE));

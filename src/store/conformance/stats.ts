@@ -6,10 +6,8 @@ import { claim, enqueueMany, enqueueOne, expectCode, failure, QUEUE, runToOutcom
 
 const HOUR = 3_600_000;
 
-/** `jobStats` is optional in the interface only so stores can add it one at a time; every store must have it. */
 function stats(store: Store, params: JobStatsParams): Promise<JobStats> {
-  expect(store.jobStats, `store "${store.kind}" does not implement jobStats (used by the admin API's /stats)`).toBeTypeOf('function');
-  return store.jobStats!(params);
+  return store.jobStats(params);
 }
 
 /** Nearest-rank p95 of run times as the store recorded them. */

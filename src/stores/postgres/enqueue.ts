@@ -64,15 +64,8 @@ export class Enqueuer {
   /** One statement (or one transaction of chunks) for the jobs of one or more grouped calls. */
   private async run(jobs: NewJob[]): Promise<EnqueueResult[]> {
     this.d.assertOpen();
-    const { notifier } = this.d;
     const { unique, expand } = dedupeKeys(jobs);
-    const now = Date.now();
-    const sendNow: string[] = [];
-    const suppressed: string[] = [];
-    for (const q of runnableQueues(unique, now)) {
-      if (notifier.takeNotifySlot(q, now)) sendNow.push(jobsAvailablePayload(this.d.instanceId, q));
-      else suppressed.push(q);
-    }
+    const { sendNow, suppressed } = this.notifySlots(unique);
     let results: EnqueueResult[];
     try {
       results =
@@ -82,11 +75,41 @@ export class Enqueuer {
     } catch (e) {
       throw toStoreError(e, 'enqueue');
     }
+    this.wakeAfterCommit(results, suppressed);
+    return expand(results);
+  }
+
+  /**
+   * On a client inside a transaction this store runs itself (a schedule's
+   * fire): the NOTIFY goes with the insert, throttled as for `submit`, and is
+   * delivered on commit. Call `committed()` after COMMIT to wake this
+   * process's workers (and send a NOTIFY the throttle held back).
+   */
+  async inStoreTransaction(client: Queryable, jobs: NewJob[]): Promise<{ results: EnqueueResult[]; committed(): void }> {
+    const { unique, expand } = dedupeKeys(jobs);
+    const { sendNow, suppressed } = this.notifySlots(unique);
+    const results = await this.chunks(client, unique, sendNow);
+    return { results: expand(results), committed: () => this.wakeAfterCommit(results, suppressed) };
+  }
+
+  /** NOTIFY payloads to send with the insert now, and the queues whose NOTIFY the throttle holds back. */
+  private notifySlots(jobs: NewJob[]): { sendNow: string[]; suppressed: string[] } {
+    const now = Date.now();
+    const sendNow: string[] = [];
+    const suppressed: string[] = [];
+    for (const q of runnableQueues(jobs, now)) {
+      if (this.d.notifier.takeNotifySlot(q, now)) sendNow.push(jobsAvailablePayload(this.d.instanceId, q));
+      else suppressed.push(q);
+    }
+    return { sendNow, suppressed };
+  }
+
+  private wakeAfterCommit(results: EnqueueResult[], suppressed: string[]): void {
+    const { notifier } = this.d;
     const created = new Set<string>();
     for (const r of results) if (r.created && r.job && r.job.state === 'waiting') created.add(r.job.queue);
     for (const q of created) notifier.emitLocal({ type: 'jobs-available', queue: q });
     for (const q of suppressed) if (created.has(q)) notifier.notifySuppressed(q);
-    return expand(results);
   }
 
   /** On the caller's client, inside their transaction: the NOTIFY goes with it, so it is delivered only on commit. */

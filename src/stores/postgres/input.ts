@@ -35,6 +35,14 @@ export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
   });
 }
 
+/** PostgreSQL text cannot hold NUL; refuse it up front rather than fail the batch in the server. */
+export function checkPgText(jobs: NewJob[]): void {
+  jobs.forEach((j, i) => {
+    if (j.idempotencyKey !== null && j.idempotencyKey.includes('\u0000')) throw invalid(`jobs[${i}].idempotencyKey`, `jobs[${i}].idempotencyKey must not contain NUL characters`);
+    if (j.scheduleName !== null && j.scheduleName.includes('\u0000')) throw invalid(`jobs[${i}].scheduleName`, `jobs[${i}].scheduleName must not contain NUL characters`);
+  });
+}
+
 export function checkClaim(p: ClaimParams): void {
   if (typeof p.workerId !== 'string' || p.workerId.length === 0) throw invalid('workerId', 'workerId must be a non-empty string');
   if (!Array.isArray(p.queues)) throw invalid('queues', 'queues must be an array');

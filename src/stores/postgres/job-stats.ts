@@ -13,7 +13,7 @@ const FINISHED = `('completed','failed','cancelled')`;
  * index scan), so a stats query over all queues can use that index (its
  * leading column is the queue) instead of reading every finished job.
  */
-const queuesCte = (s: string) => `RECURSIVE queues(q) AS (
+export const queuesCte = (s: string) => `RECURSIVE queues(q) AS (
   SELECT min(queue) FROM ${s}.jobs WHERE state IN ${FINISHED}
   UNION ALL
   SELECT (SELECT min(queue) FROM ${s}.jobs WHERE state IN ${FINISHED} AND queue > queues.q) FROM queues WHERE queues.q IS NOT NULL

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { DocketError } from '../../core/errors.js';
+import { SCHEDULES_MIGRATION } from './schedules-queries.js';
 
 /**
  * Versioned migrations, append-only: a released migration is never edited;
@@ -87,6 +88,7 @@ CREATE TABLE ${s}.workers (
 );
 `,
   },
+  { version: 2, ...SCHEDULES_MIGRATION },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

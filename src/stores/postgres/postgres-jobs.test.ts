@@ -4,6 +4,7 @@ import { DocketError, ValidationError } from '../../core/errors.js';
 import type { JobFailure } from '../../core/job.js';
 import type { LeasedTransition } from '../../core/outcome.js';
 import { describePostgres, newJob } from './test-support/pg-test.js';
+import { MIGRATIONS } from './migrations.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const failure = (attempt: number): JobFailure => ({ message: 'boom', name: 'Error', code: 'E_BOOM', stack: 'Error: boom\n at x', attempt, at: new Date() });
@@ -377,8 +378,8 @@ describePostgres('PostgresStore jobs', (pgt) => {
       await Promise.all([1, 2, 3, 4].map(() => pgt.newStore({ schema })));
       const store = await pgt.newStore({ schema });
       // @ts-expect-error reaching into the pool for a check only tests need
-      const { rows } = await store.pool.query(`SELECT version FROM "${schema}".migrations`);
-      expect(rows).toEqual([{ version: 1 }]);
+      const { rows } = await store.pool.query(`SELECT version FROM "${schema}".migrations ORDER BY version`);
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     });
 
     it('with migrate: false, refuses an unmigrated schema and accepts a current one', async () => {

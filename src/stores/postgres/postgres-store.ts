@@ -5,6 +5,16 @@ import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
+import type {
+  ClaimFireParams,
+  ClaimFireResult,
+  DueSchedules,
+  ScheduleFire,
+  ScheduleRecord,
+  TriggerScheduleResult,
+  UpsertSchedulesParams,
+  UpsertSchedulesResult,
+} from '../../store/schedule-store.js';
 import { applyTransitions } from './apply-transitions.js';
 import type {
   CancelResult,
@@ -15,6 +25,8 @@ import type {
   ExtendLeasesResult,
   JobStats,
   JobStatsParams,
+  JobTimeline,
+  JobTimelineParams,
   JobPage,
   ListJobsParams,
   PruneParams,
@@ -32,8 +44,9 @@ import { Enqueuer, parseJobData } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
 import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
+import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
+import { checkClaim, checkLeaseMs, checkNewJobs, checkPgText, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
 import { runMigrations } from './migrations.js';
 import { cancelRequestedPayload, Notifier } from './notifier.js';
 import {
@@ -44,6 +57,8 @@ import {
   type PostgresStoreOptions,
   type ResolvedPostgresStoreOptions,
 } from './options.js';
+import { PgSchedules } from './schedules.js';
+import { buildScheduleQueries } from './schedules-queries.js';
 import { toStoreError } from './store-error.js';
 
 /**
@@ -63,10 +78,12 @@ export class PostgresStore implements Store {
   private readonly hot: HotQueries;
   private readonly admin: AdminQueries;
   private readonly stats: StatsQueries;
+  private readonly timeline: TimelineQueries;
   private readonly notifier: Notifier;
   private readonly channel: string;
   private readonly instanceId = randomBytes(6).toString('hex');
   private readonly enqueuer: Enqueuer;
+  private readonly schedules: PgSchedules;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -94,6 +111,7 @@ export class PostgresStore implements Store {
     this.hot = buildHotQueries(this.s, prefix);
     this.admin = buildAdminQueries(this.s, prefix);
     this.stats = buildStatsQueries(this.s, prefix);
+    this.timeline = buildTimelineQueries(this.s, prefix);
     const listenConfig = this.ownsPool ? { connectionString: this.opts.connectionString!, keepAlive: true, application_name: 'docket-listen' } : { ...this.pool.options, keepAlive: true };
     this.notifier = new Notifier({
       channel: this.channel,
@@ -116,6 +134,13 @@ export class PostgresStore implements Store {
       // Leave connections for claims and completions while adds are grouped.
       slots: Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2)),
       assertOpen: () => this.assertOpen(),
+    });
+    this.schedules = new PgSchedules({
+      pool: this.pool,
+      queries: buildScheduleQueries(this.s, prefix),
+      schema: this.schema,
+      assertOpen: () => this.assertOpen(),
+      enqueueInTransaction: (client, jobs) => this.enqueuer.inStoreTransaction(client, jobs),
     });
   }
 
@@ -367,6 +392,11 @@ export class PostgresStore implements Store {
     return jobStats(params, this.stats, (query, values, operation) => this.run(query, values, operation));
   }
 
+  async jobTimeline(params: JobTimelineParams): Promise<JobTimeline> {
+    this.assertOpen();
+    return jobTimeline(params, this.timeline, (query, values, operation) => this.run(query, values, operation));
+  }
+
   // ------------------------------------------------------------------ queues
 
   async setQueuePaused(params: { queue: string; paused: boolean }): Promise<void> {
@@ -398,6 +428,18 @@ export class PostgresStore implements Store {
     const { rows } = await this.run<WorkerRow>(this.admin.listWorkers, [params.aliveWithinMs], 'listWorkers');
     return rows.map(toWorkerInfo);
   }
+
+  // ------------------------------------------------------------------ schedules (schedules.ts)
+
+  upsertSchedules(p: UpsertSchedulesParams): Promise<UpsertSchedulesResult> { return this.schedules.upsertSchedules(p); }
+  listDueSchedules(p: { lookaheadMs: number; limit: number }): Promise<DueSchedules> { return this.schedules.listDueSchedules(p); }
+  claimFire(p: ClaimFireParams): Promise<ClaimFireResult> { return this.schedules.claimFire(p); }
+  triggerSchedule(p: { name: string; job: NewJob }): Promise<TriggerScheduleResult | null> { return this.schedules.triggerSchedule(p); }
+  pauseSchedule(p: { name: string }): Promise<ScheduleRecord | null> { return this.schedules.pauseSchedule(p); }
+  getSchedule(p: { name: string }): Promise<ScheduleRecord | null> { return this.schedules.getSchedule(p); }
+  listSchedules(): Promise<ScheduleRecord[]> { return this.schedules.listSchedules(); }
+  listScheduleFires(p: { name: string; limit: number }): Promise<ScheduleFire[]> { return this.schedules.listScheduleFires(p); }
+  deleteSchedule(p: { name: string }): Promise<boolean> { return this.schedules.deleteSchedule(p); }
 
   // ------------------------------------------------------------------ plumbing
 
@@ -432,14 +474,6 @@ interface CountRow {
   state: string | null;
   n: number;
   paused: boolean | null;
-}
-
-/** PostgreSQL text cannot hold NUL; refuse it up front rather than fail the batch in the server. */
-function checkPgText(jobs: NewJob[]): void {
-  jobs.forEach((j, i) => {
-    if (j.idempotencyKey !== null && j.idempotencyKey.includes('\u0000')) throw invalid(`jobs[${i}].idempotencyKey`, `jobs[${i}].idempotencyKey must not contain NUL characters`);
-    if (j.scheduleName !== null && j.scheduleName.includes('\u0000')) throw invalid(`jobs[${i}].scheduleName`, `jobs[${i}].scheduleName must not contain NUL characters`);
-  });
 }
 
 function compareIds(a: string, b: string): number {

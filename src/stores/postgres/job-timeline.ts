@@ -1,0 +1,66 @@
+import { assertName, describe } from '../../core/validate.js';
+import type { JobTimeline, JobTimelineParams } from '../../store/store.js';
+import type { NamedQuery } from './hot-queries.js';
+import { int, invalid } from './input.js';
+import { queuesCte } from './job-stats.js';
+
+const MAX_BUCKETS = 1_440;
+const MAX_SPAN_MS = 366 * 24 * 60 * 60 * 1000;
+const MS = `interval '1 millisecond'`;
+const FINISHED = `('completed','failed','cancelled')`;
+/** Epoch ms as a JobRecord reads it (the driver's Date truncates the microseconds). */
+const msOf = (col: string) => `floor(date_part('epoch', ${col}) * 1000)`;
+
+/**
+ * SQL for Store.jobTimeline ($1 bucketMs, $2 buckets, $3 queue): one pass over
+ * the jobs finished in the span (a range of jobs_finished per queue), grouped
+ * by bucket and state. Buckets are computed from millisecond-truncated times,
+ * as finishedAt and `at` read, so a job lands where its record says it should.
+ * One row even when nothing finished (LEFT JOIN), carrying the server's now.
+ */
+export function buildTimelineQueries(s: string, prefix: string) {
+  const q = (name: string, text: string): NamedQuery => ({ name: `${prefix}${name}`, text });
+  const timeline = (byQueue: boolean) => `WITH ${byQueue ? '' : `${queuesCte(s)},`} t AS (
+  SELECT ${msOf('now()')} AS now_ms, ${msOf('now()')} - $1::float8 * $2::int AS start_ms
+)
+SELECT t.now_ms, b.bucket, b.state, b.n
+FROM t LEFT JOIN LATERAL (
+  SELECT floor((${msOf('j.finished_at')} - t.start_ms) / $1::float8)::int AS bucket, j.state, count(*)::int AS n
+  FROM ${s}.jobs j
+  WHERE ${byQueue ? 'j.queue = $3::text' : 'j.queue IN (SELECT q FROM queues)'} AND j.state IN ${FINISHED}
+    -- a millisecond wider than the span for the index range; the bucket check below is exact
+    AND j.finished_at >= now() - ($1::float8 * $2::int + 1) * ${MS}
+  GROUP BY 1, 2
+) b ON true`;
+  return {
+    timelineAll: q('timeline', timeline(false)),
+    timelineQueue: q('timeline_q', timeline(true)),
+  };
+}
+
+export type TimelineQueries = ReturnType<typeof buildTimelineQueries>;
+
+type Run = <R>(query: NamedQuery, values: unknown[], operation: string) => Promise<{ rows: R[] }>;
+
+export async function jobTimeline(p: JobTimelineParams, qs: TimelineQueries, run: Run): Promise<JobTimeline> {
+  if (typeof p !== 'object' || p === null) throw invalid('params', `jobTimeline takes { bucketMs, buckets, queue? } (got ${describe(p)})`);
+  const bucketMs = int('bucketMs', p.bucketMs, 1, MAX_SPAN_MS);
+  const count = int('buckets', p.buckets, 1, MAX_BUCKETS);
+  if (bucketMs * count > MAX_SPAN_MS) throw invalid('buckets', `buckets * bucketMs must be at most ${MAX_SPAN_MS} ms (366 days)`);
+  const queue = p.queue === undefined ? undefined : assertName('queue', p.queue);
+
+  const { rows } = await run<{ now_ms: number; bucket: number | null; state: 'completed' | 'failed' | 'cancelled' | null; n: number | null }>(
+    queue === undefined ? qs.timelineAll : qs.timelineQueue,
+    queue === undefined ? [bucketMs, count] : [bucketMs, count, queue],
+    'jobTimeline',
+  );
+  const now = rows[0]!.now_ms;
+  const start = now - bucketMs * count;
+  const buckets = Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucketMs), completed: 0, failed: 0, cancelled: 0 }));
+  for (const r of rows) {
+    if (r.bucket === null || r.state === null || r.bucket < 0) continue;
+    // finished exactly at now falls one past the end: it belongs to the last bucket
+    buckets[Math.min(r.bucket, count - 1)]![r.state] += r.n!;
+  }
+  return { at: new Date(now), bucketMs, buckets };
+}
