@@ -10,8 +10,6 @@ import { SqliteStore } from 'docket/sqlite';
 export interface PipelineDatabase {
   kind: 'sqlite' | 'postgres';
   store: Store;
-  /** Whether the store can hold schedules (see the README on PostgreSQL). */
-  supportsSchedules: boolean;
   optimize(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -26,7 +24,6 @@ export async function openDatabase(options: { databaseUrl?: string; sqlitePath: 
     return {
       kind: 'postgres',
       store,
-      supportsSchedules: typeof (store as Store).claimFire === 'function',
       async optimize() {
         const t0 = performance.now();
         await pool.query('ANALYZE'); // refresh planner statistics of every table in the database
@@ -43,7 +40,6 @@ export async function openDatabase(options: { databaseUrl?: string; sqlitePath: 
   return {
     kind: 'sqlite',
     store,
-    supportsSchedules: typeof (store as Store).claimFire === 'function',
     async optimize() {
       const t0 = performance.now();
       // a second connection to the same file (WAL allows it): fold the WAL back and refresh statistics

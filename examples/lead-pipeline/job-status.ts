@@ -87,7 +87,7 @@ export async function collectStatistics(docket: Docket, queues: readonly string[
     byStatus.cancelled += c.cancelled;
     queueLengths[queue] = c.waiting + c.delayed;
   }
-  const stats = await docket.store.jobStats?.({ windowsMs: [HOUR, DAY], runTimeWindowMs: DAY });
+  const stats = await docket.store.jobStats({ windowsMs: [HOUR, DAY], runTimeWindowMs: DAY });
   const window = (w: { completed: number; failed: number; cancelled: number } | undefined) => {
     const finished = (w?.completed ?? 0) + (w?.failed ?? 0);
     return {
@@ -99,14 +99,14 @@ export async function collectStatistics(docket: Docket, queues: readonly string[
     };
   };
   return {
-    generated_at: (stats?.at ?? (await docket.store.now())).toISOString(),
+    generated_at: stats.at.toISOString(),
     total_jobs: Object.values(byStatus).reduce((a, b) => a + b, 0),
     by_status: byStatus,
     queue_lengths: queueLengths,
-    last_hour: window(stats?.windows[0]),
-    last_24h: window(stats?.windows[1]),
-    average_execution_ms: Object.fromEntries((stats?.byName ?? []).filter((n) => n.meanRunMs !== null).map((n) => [n.name, n.meanRunMs])),
-    by_task: (stats?.byName ?? []).map((n) => ({ task_name: n.name, completed: n.completed, failed: n.failed, mean_ms: n.meanRunMs, p95_ms: n.p95RunMs })),
+    last_hour: window(stats.windows[0]),
+    last_24h: window(stats.windows[1]),
+    average_execution_ms: Object.fromEntries(stats.byName.filter((n) => n.meanRunMs !== null).map((n) => [n.name, n.meanRunMs])),
+    by_task: stats.byName.map((n) => ({ task_name: n.name, completed: n.completed, failed: n.failed, mean_ms: n.meanRunMs, p95_ms: n.p95RunMs })),
   };
 }
 

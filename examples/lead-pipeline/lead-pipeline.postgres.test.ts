@@ -21,11 +21,20 @@ describePostgres('lead-pipeline on PostgreSQL, started with DATABASE_URL=… npm
     expect(app.output()).toContain('lead-pipeline stopped');
   });
 
-  it('runs on PostgreSQL, with the maintenance schedules only where the store holds schedules', async () => {
+  it('runs on PostgreSQL and stores the maintenance schedules there', async () => {
     expect(app.output()).toContain('store: postgres (DATABASE_URL)');
-    // the PostgreSQL store does not implement the schedule operations yet: the example says so and runs without them
-    const canSchedule = typeof store.claimFire === 'function';
-    expect(app.output()).toContain(canSchedule ? 'schedules: on' : 'schedules: off');
+    const schedules = await store.listSchedules();
+    expect(schedules.map((s) => [s.name, s.removedAt, s.paused]).sort()).toEqual([
+      ['database-optimization', null, false],
+      ['health-check', null, false],
+      ['job-cleanup', null, false],
+      ['statistics-update', null, false],
+    ]);
+    const now = Date.now();
+    const next = Object.fromEntries(schedules.map((s) => [s.name, s.nextFireAt!.getTime()]));
+    expect(next['health-check']! - now).toBeLessThanOrEqual(30 * 60_000); // every 30 minutes
+    expect(next['statistics-update']! - now).toBeLessThanOrEqual(60 * 60_000); // hourly
+    expect(new Date(next['database-optimization']!).getUTCDay()).toBe(0); // Sundays
   });
 
   apiScenarios({ url: () => app.url, apiKey: API_KEY, store: () => store });

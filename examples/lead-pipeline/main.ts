@@ -25,7 +25,6 @@ if (problems.length > 0) {
 
 const logger = pino({ name: 'lead-pipeline', level: env.LOG_LEVEL ?? 'info' }, pino.destination(2));
 const db = await openDatabase({ databaseUrl: env.DATABASE_URL, sqlitePath: env.DOCKET_DB ?? './lead-pipeline.db' });
-if (!db.supportsSchedules) logger.warn('this store cannot hold schedules yet: the periodic maintenance jobs are off (run them via /api/v1/jobs/maintenance/*)');
 
 let publicUrl = '';
 const pipeline = createLeadPipeline({
@@ -34,7 +33,6 @@ const pipeline = createLeadPipeline({
   apiKey: env.API_KEY,
   searchUrl: () => env.SEARCH_URL ?? `${publicUrl}/stand-in/search`,
   optimizeDatabase: () => db.optimize(),
-  schedules: db.supportsSchedules,
   workerConcurrency: concurrency,
 });
 await pipeline.docket.start();
@@ -42,7 +40,7 @@ await pipeline.docket.start();
 const server = serve({ fetch: pipeline.app.fetch, hostname: host, port }, (info: AddressInfo) => {
   publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
   const store = db.kind === 'postgres' ? 'postgres (DATABASE_URL)' : `sqlite ${env.DOCKET_DB ?? './lead-pipeline.db'}`;
-  console.log(`lead-pipeline listening on ${publicUrl} (store: ${store}; schedules: ${db.supportsSchedules ? 'on' : 'off'}; auth: ${env.API_KEY ? 'API_KEY' : 'off, loopback only'})`);
+  console.log(`lead-pipeline listening on ${publicUrl} (store: ${store}; auth: ${env.API_KEY ? 'API_KEY' : 'off, loopback only'})`);
 });
 
 let stopping = false;

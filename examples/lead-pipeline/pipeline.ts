@@ -20,8 +20,6 @@ export interface LeadPipelineOptions {
   /** Search page of batch scraping; default the stand-in search of this server (known once it listens). */
   searchUrl: () => string;
   optimizeDatabase: () => Promise<Record<string, unknown>>;
-  /** Run the maintenance schedules in this process (default true). */
-  schedules?: boolean;
   workerConcurrency?: number;
 }
 
@@ -57,7 +55,7 @@ export function createLeadPipeline(options: LeadPipelineOptions) {
     },
     // "Remove expired job data": finished jobs go after 30 days (failed ones after 90) without any code
     retention: { completed: { maxAgeMs: 30 * DAY }, failed: { maxAgeMs: 90 * DAY }, cancelled: { maxAgeMs: 30 * DAY } },
-    ...(options.schedules === false ? { scheduler: { enabled: false } } : { schedules: MAINTENANCE_SCHEDULES }),
+    schedules: MAINTENANCE_SCHEDULES,
   });
   const companies = new CompanyDirectory();
   const jobs = defineJobs({ docket, companies, searchUrl: options.searchUrl, optimizeDatabase: options.optimizeDatabase });
