@@ -1,6 +1,7 @@
 /**
  * A scheduler process for the multi-process scheduler test. Configured by env:
- *   DOCKET_DB   the SQLite file
+ *   DOCKET_DB   the SQLite file, or
+ *   DOCKET_STORE  a store URL instead (e.g. postgres://…?schema=…)
  *   PROC_ID     a name for this process
  *   OUT_FILE    each fire this process wins is appended as `<fireAt ms> <job id>`
  *   ANCHOR_MS   the schedule's first fire (every second from there)
@@ -8,6 +9,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { Docket } from '../../src/index.js';
+import { openStore, parseStoreUrl } from '../../src/cli/store-url.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 
 const env = (name: string): string => {
@@ -17,8 +19,9 @@ const env = (name: string): string => {
 };
 
 const out = env('OUT_FILE');
+const storeUrl = process.env.DOCKET_STORE;
 const docket = new Docket({
-  store: new SqliteStore({ path: env('DOCKET_DB') }),
+  store: storeUrl ? await openStore(parseStoreUrl(storeUrl)) : new SqliteStore({ path: env('DOCKET_DB') }),
   logger: false,
   worker: { enabled: false },
   maintenance: { enabled: false },

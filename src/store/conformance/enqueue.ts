@@ -63,6 +63,19 @@ export function enqueueTests(test: Define): void {
     expect(page.jobs.map((j) => j.id)).toEqual(results.map((r) => r.id));
   });
 
+  test('any JSON value is a payload (null and scalars too) on every insert path: same options, mixed options, keyed', async (store) => {
+    const values = ['null', '0', '"text"', 'false', '[]'];
+    const expected = [null, 0, 'text', false, []];
+    const same = await store.enqueue({ jobs: values.map((dataJson) => ({ ...newJob(), dataJson })) });
+    const mixed = await store.enqueue({ jobs: values.map((dataJson, i) => ({ ...newJob({ priority: i }), dataJson })) });
+    const keyed = await store.enqueue({ jobs: values.map((dataJson, i) => ({ ...newJob(), dataJson, idempotencyKey: `payload-${i}` })) });
+    for (const batch of [same, mixed, keyed]) {
+      expect(batch.map((r) => r.job!.data)).toEqual(expected);
+      const stored = new Map((await store.getJobs({ jobIds: batch.map((r) => r.id) })).map((j) => [j.id, j.data]));
+      expect(batch.map((r) => stored.get(r.id))).toEqual(expected);
+    }
+  });
+
   test('an empty batch inserts nothing', async (store) => {
     expect(await store.enqueue({ jobs: [] })).toEqual([]);
     expect((await store.listJobs({ limit: 10 })).jobs).toEqual([]);

@@ -31,6 +31,7 @@ const NOW_MS = `date_part('epoch', now()) * 1000`;
  * the payloads go in verbatim (no double escaping). `json`, not `jsonb`, so
  * each payload keeps its exact text.
  */
+/* json_to_recordset reads a JSON null payload as SQL NULL: the inserts put it back as JSON null (COALESCE). */
 const INPUT = `ROWS FROM (json_to_recordset($1::json) AS (n text, q text, d json, p int, l float8, r float8, m int, o bigint, s text, f float8, k text, kf bool, rf bool))
   WITH ORDINALITY AS i(n, q, d, p, l, r, m, o, s, f, k, kf, rf, ord)`;
 /** run_at: the absolute time when given (epoch ms), else now() + delay. */
@@ -82,7 +83,7 @@ FROM ins`,
       'enqueue',
       `WITH ins AS (
   INSERT INTO ${s}.jobs (name, queue, data, state, priority, run_at, max_attempts, timeout_ms, schedule_name, fire_time)
-  SELECT i.n, i.q, i.d, CASE WHEN ${RUN_AT} > now() THEN 'delayed' ELSE 'waiting' END, i.p, ${RUN_AT}, i.m, i.o, i.s, to_timestamp(i.f / 1000.0)
+  SELECT i.n, i.q, COALESCE(i.d, 'null'::json), CASE WHEN ${RUN_AT} > now() THEN 'delayed' ELSE 'waiting' END, i.p, ${RUN_AT}, i.m, i.o, i.s, to_timestamp(i.f / 1000.0)
   FROM ${INPUT}
   ORDER BY i.ord
   RETURNING id
@@ -114,7 +115,7 @@ FROM ins`,
   RETURNING key
 ), ins AS (
   INSERT INTO ${s}.jobs (id, name, queue, data, state, priority, run_at, max_attempts, timeout_ms, schedule_name, fire_time, idempotency_key, key_flags)
-  SELECT i.id, i.n, i.q, i.d, CASE WHEN i.run_at > now() THEN 'delayed' ELSE 'waiting' END,
+  SELECT i.id, i.n, i.q, COALESCE(i.d, 'null'::json), CASE WHEN i.run_at > now() THEN 'delayed' ELSE 'waiting' END,
          i.p, i.run_at, i.m, i.o, i.s, to_timestamp(i.f / 1000.0), i.k,
          (CASE WHEN i.kf THEN 1 ELSE 0 END) + (CASE WHEN i.rf THEN 2 ELSE 0 END)
   FROM input i WHERE i.k IS NULL OR i.k IN (SELECT key FROM won)
