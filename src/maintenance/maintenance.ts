@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { CoreConfig } from '../core/config.js';
 import type { DocketEventEmitter } from '../events.js';
+import { OutageReporter } from '../outage-reporter.js';
 import { IntervalTask, type Service } from '../service.js';
 import type { Store } from '../store/store.js';
 import { pruneFinishedJobs } from './pruner.js';
@@ -25,21 +26,31 @@ export class Maintenance implements Service {
   private rescuer: IntervalTask | null = null;
   private pruner: IntervalTask | null = null;
   private readonly log: Logger;
+  /** Shared by the rescuer and the pruner: one warning per outage, one backoff. */
+  private readonly outage: OutageReporter;
 
   constructor(private readonly deps: MaintenanceDeps) {
     this.log = deps.logger.child({ service: 'maintenance' });
+    this.outage = new OutageReporter({ component: 'maintenance', logger: this.log, clock: deps.clock });
   }
 
   async start(): Promise<void> {
     if (this.rescuer) return;
     const { clock, config, events } = this.deps;
     const m = config.maintenance;
+    // Every failure is a maintenance:error event; the log says it once per outage.
     const report = (task: 'rescue' | 'prune') => (error: unknown) => {
-      this.log.error({ err: error }, `${task} failed; it runs again at its next interval`);
       events.emit('maintenance:error', { task, error });
+      this.outage.failed(task, error, m.rescueIntervalMs);
     };
-    this.rescuer = new IntervalTask(clock, m.rescueIntervalMs, () => this.rescue().then(() => undefined), report('rescue'));
-    this.pruner = new IntervalTask(clock, m.pruneIntervalMs, () => this.prune().then(() => undefined), report('prune'));
+    // While the store keeps failing, the intervals tick on but skip their store calls until the backoff has passed.
+    const paced = (pass: () => Promise<number>) => async (): Promise<void> => {
+      if (this.outage.waitMs() > 0) return;
+      await pass();
+      this.outage.succeeded();
+    };
+    this.rescuer = new IntervalTask(clock, m.rescueIntervalMs, paced(() => this.rescue()), report('rescue'));
+    this.pruner = new IntervalTask(clock, m.pruneIntervalMs, paced(() => this.prune()), report('prune'));
     this.rescuer.start({ immediate: true });
     this.pruner.start({ immediate: true });
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { planDueFires } from '../core/schedule-plan.js';
 import type { DocketEventEmitter } from '../events.js';
+import { OutageReporter } from '../outage-reporter.js';
 import type { Service } from '../service.js';
 import type { ScheduleState, ScheduleStore } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
@@ -18,6 +19,13 @@ export interface SchedulerDeps {
   /** A number in [0, 1) for jitter (tests pass a fixed one). */
   random?: () => number;
 }
+
+/**
+ * First retry after a failed look at the store (doubling while it keeps
+ * failing, up to max(tickIntervalMs, 5 s)): shorter than the tick, so that
+ * fires due during an outage are enqueued soon after the store is back.
+ */
+export const SCHEDULER_RETRY_MIN_MS = 250;
 
 /** What one pass did, for tests and tooling. */
 export interface SchedulerPass {
@@ -47,9 +55,12 @@ export class Scheduler implements Service {
   private ticking: Promise<void> | null = null;
   private again = false;
   private readonly log: Logger;
+  /** Logs a store outage once (warn) and its end once (info); paces the retries. */
+  private readonly outage: OutageReporter;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.log = deps.logger.child({ service: 'scheduler' });
+    this.outage = new OutageReporter({ component: 'scheduler', logger: this.log, clock: deps.clock, maxBackoffMs: Math.max(deps.config.tickIntervalMs, 5_000) });
   }
 
   get running(): boolean {
@@ -90,6 +101,7 @@ export class Scheduler implements Service {
     const { store, clock, config } = this.deps;
     const started = clock.now();
     const { now, due, nextFireAt } = await store.listDueSchedules({ lookaheadMs: config.lookaheadMs, limit: config.batchSize });
+    this.outage.succeeded();
     const result: SchedulerPass = { planned: due.length, won: 0, lost: 0, failed: 0, waitMs: 0 };
     let next = nextFireAt?.getTime() ?? null;
     for (const schedule of due) {
@@ -111,6 +123,8 @@ export class Scheduler implements Service {
     const elapsed = clock.now() - started;
     const untilNext = next === null ? Infinity : next - config.lookaheadMs - now.getTime() - elapsed;
     result.waitMs = Math.max(0, Math.min(config.tickIntervalMs, untilNext));
+    // Claims failed because the store went away mid-pass: wait out the backoff, not a due slot (which would be now).
+    if (result.failed > 0 && this.outage.down) result.waitMs = Math.max(result.waitMs, this.outage.waitMs());
     return result;
   }
 
@@ -159,8 +173,7 @@ export class Scheduler implements Service {
           wait = (await this.pass()).waitMs;
         } while (this.again && this.active);
       } catch (error) {
-        this.report('listDueSchedules', null, error);
-        wait = this.deps.config.tickIntervalMs;
+        wait = this.report('listDueSchedules', null, error);
       } finally {
         this.ticking = null;
         if (this.active) this.arm(wait);
@@ -168,8 +181,10 @@ export class Scheduler implements Service {
     })();
   }
 
-  private report(operation: string, schedule: string | null, error: unknown): void {
-    this.log.error({ err: error, schedule }, `scheduler ${operation} failed; it tries again at its next tick`);
+  /** Every failure is a `scheduler:error` event; the log says it once per outage. Returns the backoff before the next try. */
+  private report(operation: string, schedule: string | null, error: unknown): number {
     this.deps.events.emit('scheduler:error', { operation, schedule, error });
+    const base = Math.min(this.deps.config.tickIntervalMs, SCHEDULER_RETRY_MIN_MS);
+    return this.outage.failed(schedule === null ? operation : `${operation} ${schedule}`, error, base);
   }
 }

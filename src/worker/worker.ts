@@ -7,6 +7,7 @@ import type { ClaimedJob } from '../core/job.js';
 import type { AttemptOutcome } from '../core/outcome.js';
 import type { DocketEventEmitter } from '../events.js';
 import type { JobRegistry } from '../jobs/job-definition.js';
+import { OutageReporter } from '../outage-reporter.js';
 import { IntervalTask, type Service } from '../service.js';
 import type { Store, StoreNotification } from '../store/store.js';
 import { Attempt } from './attempt.js';
@@ -54,10 +55,13 @@ export class Worker implements Service {
   private startedAt = new Date(0);
   private queueRotation = 0;
   private readonly log: Logger;
+  /** Logs a store outage once (warn) and its end once (info); paces claims while it lasts. */
+  private readonly outage: OutageReporter;
 
   constructor(private readonly deps: WorkerDeps) {
     this.id = deps.config.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = deps.logger.child({ workerId: this.id });
+    this.outage = new OutageReporter({ component: 'worker', logger: this.log, clock: deps.clock });
   }
 
   /** Jobs this worker holds a lease on right now. */
@@ -176,9 +180,11 @@ export class Worker implements Service {
     try {
       jobs = await store.claimJobs({ workerId: this.id, queues: limits, names, leaseMs: config.worker.leaseMs });
     } catch (error) {
-      this.reportError('claimJobs', error);
+      // Backs off while the store keeps failing (pollIntervalMs doubling, capped): a dead database is not hammered.
+      this.nextPollAt = this.deps.clock.now() + this.reportError('claimJobs', error);
       return;
     }
+    this.outage.succeeded();
     const got = new Map<string, number>();
     for (const job of jobs) {
       got.set(job.queue, (got.get(job.queue) ?? 0) + 1);
@@ -350,9 +356,13 @@ export class Worker implements Service {
     };
   }
 
-  private reportError(operation: string, error: unknown): void {
-    this.log.error({ err: error, operation }, `worker: ${operation} failed`);
+  /**
+   * Every failure is a `worker:error` event; the log says it once per outage
+   * (outage-reporter.ts). Returns the backoff before the next try.
+   */
+  private reportError(operation: string, error: unknown): number {
     this.deps.events.emit('worker:error', { workerId: this.id, operation, error });
+    return this.outage.failed(operation, error, this.deps.config.worker.pollIntervalMs);
   }
 
   // ---------------------------------------------------------------- shutdown

@@ -3,6 +3,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { NewJob } from '../../core/job.js';
 import type { EnqueueResult } from '../../store/store.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
+import { holdClient } from './held-client.js';
 import { enqueueStatement } from './enqueue-statement.js';
 import type { HotQueries } from './hot-queries.js';
 import { jobsAvailablePayload, type Notifier } from './notifier.js';
@@ -140,6 +141,7 @@ export class Enqueuer {
 
   private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.d.pool.connect();
+    const unhold = holdClient(client);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -149,6 +151,7 @@ export class Enqueuer {
       await client.query('ROLLBACK').catch(() => {});
       throw e;
     } finally {
+      unhold();
       client.release();
     }
   }

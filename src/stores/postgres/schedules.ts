@@ -22,6 +22,7 @@ import {
 } from '../../store/schedule-store.js';
 import type { EnqueueResult } from '../../store/store.js';
 import { parseJobData, type Queryable } from './enqueue.js';
+import { holdClient } from './held-client.js';
 import type { NamedQuery } from './hot-queries.js';
 import { checkNewJobs, checkPgText, int, invalid } from './input.js';
 import type { ScheduleQueries } from './schedules-queries.js';
@@ -299,6 +300,7 @@ export class PgSchedules implements ScheduleStore {
     } catch (e) {
       throw toStoreError(e, operation);
     }
+    const unhold = holdClient(client);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -313,6 +315,7 @@ export class PgSchedules implements ScheduleStore {
       );
       throw toStoreError(e, operation);
     } finally {
+      unhold();
       client.release(broken);
     }
   }
