@@ -124,7 +124,6 @@ describe.skipIf(!availability.available)('Docket across two PostgreSQL restarts'
       }
     })();
 
-    const completedSoFar = () => [...runs.keys()].length;
     const restarts: Array<{ atAcknowledged: number; ms: number }> = [];
     for (const threshold of [TOTAL * 0.25, TOTAL * 0.6]) {
       await until(async () => acknowledged.size >= threshold, `${threshold} acknowledged enqueues`, 60_000, 20);
