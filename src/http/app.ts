@@ -94,7 +94,12 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     ring,
     bodyLimit: bodyLimit({
       maxSize: maxBodyBytes,
-      onError: () => problemResponse(makeProblem('PAYLOAD_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`, { details: { maxBytes: maxBodyBytes } })),
+      // The rest of the body is never read, so the connection cannot carry another
+      // request: say so, or a keep-alive client's next request fails on a closed socket.
+      onError: () =>
+        problemResponse(makeProblem('PAYLOAD_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`, { details: { maxBytes: maxBodyBytes } }), {
+          connection: 'close',
+        }),
     }),
   };
 

@@ -137,6 +137,23 @@ describe('serveAdmin', () => {
     expect(job).toMatchObject({ state: 'completed', result: 5 });
   });
 
+  it('closes the connection after a 413, so a keep-alive client\'s next request goes through', async () => {
+    docket = createTestDocket();
+    docket.defineJob('noop', { handler: async () => null });
+    server = await serveAdmin({ docket, keys: {}, port: 0, logger: false, maxBodyBytes: 1_024 });
+    const post = (pad: number) =>
+      fetch(`${server!.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'noop', data: { pad: 'x'.repeat(pad) } }),
+      });
+    const tooBig = await post(10_000);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.headers.get('connection')).toBe('close');
+    await tooBig.text();
+    expect((await post(10)).status).toBe(201);
+  });
+
   it('reports a busy port as an error', async () => {
     docket = createTestDocket();
     server = await serveAdmin({ docket, keys: {}, port: 0, logger: false });
