@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { JOB_STATES } from '../../core/job.js';
 import { assertName } from '../../core/validate.js';
+import { windowRates } from '../../core/throughput.js';
 import { emptyCounts } from '../../store/store.js';
 import { formatDuration, formatNumber, formatRate, formatRelative, table, writeJson } from '../output.js';
 import type { Act } from '../program.js';
@@ -22,40 +23,31 @@ export function registerStatsCommand(program: Command, act: Act): void {
         const { store } = await ctx.openStore({ mustExist: true });
         await store.migrate();
         const q = f.queue === undefined ? {} : { queue: f.queue };
-        const [counts, s, now, workers] = await Promise.all([
+        const [counts, s, workers] = await Promise.all([
           store.countJobs(f.queue === undefined ? undefined : { queue: f.queue }),
-          store.jobStats ? store.jobStats({ windowsMs: WINDOWS_MS, runTimeWindowMs: RUN_TIME_WINDOW_MS, ...q }) : null,
-          store.now(),
+          store.jobStats({ windowsMs: WINDOWS_MS, runTimeWindowMs: RUN_TIME_WINDOW_MS, ...q }),
           store.listWorkers({ aliveWithinMs: ALIVE_WITHIN_MS }),
         ]);
         const totals = emptyCounts();
         for (const c of counts) for (const state of JOB_STATES) totals[state] += c.counts[state];
-        const windows =
-          s?.windows.map((w) => {
-            const done = w.completed + w.failed;
-            return { ...w, throughputPerMinute: done / (w.windowMs / 60_000), failureRate: done === 0 ? null : w.failed / done };
-          }) ?? null;
-        const result = { at: s?.at ?? now, queue: f.queue ?? null, totals, windows, runTimeWindowMs: RUN_TIME_WINDOW_MS, byName: s?.byName ?? null, workers };
+        const windows = s.windows.map(windowRates);
+        const result = { at: s.at, queue: f.queue ?? null, totals, windows, runTimeWindowMs: RUN_TIME_WINDOW_MS, byName: s.byName, workers };
         if (ctx.json) return writeJson(ctx.io, result);
 
         const out: string[] = [];
         out.push(`jobs${f.queue ? ` in queue ${f.queue}` : ''}: ${JOB_STATES.map((st) => `${st} ${formatNumber(totals[st])}`).join(' · ')}\n`);
-        if (windows) {
-          out.push(
-            '\n' +
-              table(windows, [
-                { header: 'WINDOW', value: (w) => `last ${formatDuration(w.windowMs)}` },
-                { header: 'COMPLETED', value: (w) => formatNumber(w.completed), align: 'right' },
-                { header: 'FAILED', value: (w) => formatNumber(w.failed), align: 'right' },
-                { header: 'CANCELLED', value: (w) => formatNumber(w.cancelled), align: 'right' },
-                { header: 'PER MINUTE', value: (w) => formatNumber(w.throughputPerMinute, 1), align: 'right' },
-                { header: 'FAILURE RATE', value: (w) => formatRate(w.failureRate), align: 'right' },
-              ]),
-          );
-        } else {
-          out.push('(this store does not report throughput)\n');
-        }
-        if (result.byName && result.byName.length > 0) {
+        out.push(
+          '\n' +
+            table(windows, [
+              { header: 'WINDOW', value: (w) => `last ${formatDuration(w.windowMs)}` },
+              { header: 'COMPLETED', value: (w) => formatNumber(w.completed), align: 'right' },
+              { header: 'FAILED', value: (w) => formatNumber(w.failed), align: 'right' },
+              { header: 'CANCELLED', value: (w) => formatNumber(w.cancelled), align: 'right' },
+              { header: 'PER MINUTE', value: (w) => formatNumber(w.throughputPerMinute, 1), align: 'right' },
+              { header: 'FAILURE RATE', value: (w) => formatRate(w.failureRate), align: 'right' },
+            ]),
+        );
+        if (result.byName.length > 0) {
           out.push(
             '\nrun time, jobs finished in the last hour:\n' +
               table(result.byName, [
@@ -67,7 +59,7 @@ export function registerStatsCommand(program: Command, act: Act): void {
               ]),
           );
         }
-        const nowMs = now.getTime();
+        const nowMs = s.at.getTime();
         out.push(
           workers.length === 0
             ? '\nno live workers\n'

@@ -1,5 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { JOB_STATES } from '../../core/job.js';
+import { windowRates } from '../../core/throughput.js';
 import { emptyCounts } from '../../store/store.js';
 import type { AuthEnv } from '../auth.js';
 import type { AdminDocket } from '../docket-port.js';
@@ -35,9 +36,9 @@ const StatsSchema = z
   .object({
     at: z.string().openapi({ description: "the store's now; every window ends here" }),
     totals: StateCountsSchema,
-    windows: z.array(WindowSchema).nullable().openapi({ description: 'null when the store does not implement jobStats' }),
+    windows: z.array(WindowSchema),
     runTimeWindowMs: z.number().int(),
-    byName: z.array(ByNameSchema).nullable().openapi({ description: `run time of completed and failed jobs finished within runTimeWindowMs; null when the store does not implement jobStats` }),
+    byName: z.array(ByNameSchema).openapi({ description: 'run time of completed and failed jobs finished within runTimeWindowMs' }),
   })
   .openapi('Stats');
 
@@ -56,24 +57,19 @@ export function registerStatsRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDock
   guard(app, stats, mw);
   app.openapi(stats, async (c) => {
     const { queue } = c.req.valid('query');
-    const [counts, s, now] = await Promise.all([
+    const [counts, s] = await Promise.all([
       store.countJobs(queue === undefined ? undefined : { queue }),
-      store.jobStats ? store.jobStats({ windowsMs: [...STATS_WINDOWS_MS], runTimeWindowMs: STATS_RUN_TIME_WINDOW_MS, ...(queue === undefined ? {} : { queue }) }) : null,
-      store.now(),
+      store.jobStats({ windowsMs: [...STATS_WINDOWS_MS], runTimeWindowMs: STATS_RUN_TIME_WINDOW_MS, ...(queue === undefined ? {} : { queue }) }),
     ]);
     const totals = emptyCounts();
     for (const q of counts) for (const state of JOB_STATES) totals[state] += q.counts[state];
     return c.json(
       {
-        at: (s?.at ?? now).toISOString(),
+        at: s.at.toISOString(),
         totals,
-        windows:
-          s?.windows.map((w) => {
-            const done = w.completed + w.failed;
-            return { ...w, throughputPerMinute: done / (w.windowMs / 60_000), failureRate: done === 0 ? null : w.failed / done };
-          }) ?? null,
+        windows: s.windows.map(windowRates),
         runTimeWindowMs: STATS_RUN_TIME_WINDOW_MS,
-        byName: s?.byName ?? null,
+        byName: s.byName,
       },
       200,
     );
