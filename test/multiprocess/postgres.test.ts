@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Docket } from '../../src/index.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
 import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
-import { spawnWorker, until, type WorkerProcess } from './helpers.js';
+import { sleepUntil, spawnScheduler, spawnWorker, until, wins, type SchedulerProcess, type WorkerProcess } from './helpers.js';
 
 /**
  * Real processes on one PostgreSQL (a throwaway server from test-support):
@@ -16,8 +15,6 @@ import { spawnWorker, until, type WorkerProcess } from './helpers.js';
  * per-second schedule and 50,000 pre-enqueued jobs). The fixtures are the
  * SQLite tests' own, given a store URL.
  */
-const SCHEDULER_FIXTURE = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const availability = postgresAvailability();
 if (!availability.available) {
@@ -26,6 +23,7 @@ if (!availability.available) {
 
 const dir = mkdtempSync(join(tmpdir(), 'docket-mp-pg-'));
 const children: ChildProcess[] = [];
+const trackScheduler = (p: SchedulerProcess): SchedulerProcess => (children.push(p.child), p);
 let server: PostgresServer | null = null;
 
 afterAll(async () => {
@@ -48,46 +46,7 @@ function worker(env: Record<string, string>): WorkerProcess {
   return w;
 }
 
-interface SchedulerProcess {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-  out: string;
-}
-
-function scheduler(id: string, storeUrl: string, anchorMs: number): SchedulerProcess {
-  const out = join(dir, `${id}.log`);
-  const child = spawn(process.execPath, ['--import', 'tsx', SCHEDULER_FIXTURE], {
-    cwd: ROOT,
-    env: { ...process.env, DOCKET_STORE: storeUrl, PROC_ID: id, OUT_FILE: out, ANCHOR_MS: String(anchorMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      if (text.includes('ready\n')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`${id} exited (${code}) before it was ready: ${err}`)));
-  });
-  return { child, ready, exited, out };
-}
-
-/** [fire time, job id] of each fire a scheduler process won, from its log. */
-function wins(p: SchedulerProcess): Array<[number, string]> {
-  if (!existsSync(p.out)) return [];
-  return readFileSync(p.out, 'utf8')
-    .split('\n')
-    .filter((line) => /^\d+ \d+$/.test(line))
-    .map((line) => [Number(line.split(' ')[0]), line.split(' ')[1]!]);
-}
-
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 describe.skipIf(!availability.available).sequential('worker and scheduler processes on one PostgreSQL', () => {
   beforeAll(async () => {
@@ -153,7 +112,7 @@ describe.skipIf(!availability.available).sequential('worker and scheduler proces
 
     // Every whole second; the schedule fires from the first scheduler's start, while the workers drain the jobs.
     const anchor = Math.floor(Date.now() / 1_000) * 1_000;
-    const schedulers = [scheduler('s0', url, anchor), scheduler('s1', url, anchor)];
+    const schedulers = [trackScheduler(spawnScheduler('s0', url, anchor, dir)), trackScheduler(spawnScheduler('s1', url, anchor, dir))];
     const workers = Array.from({ length: WORKERS }, (_, w) => worker({ DOCKET_STORE: url, WORKER_ID: `w${w}`, MODE: 'record', OUT_FILE: join(dir, `w${w}.log`), CONCURRENCY: '50' }));
     await Promise.all([...schedulers.map((s) => s.ready), ...workers.map((w) => w.ready)]);
     // The window where all six processes run: FIRES fire times from the next whole second but one.

@@ -1,7 +1,6 @@
 /**
  * A scheduler process for the multi-process scheduler test. Configured by env:
- *   DOCKET_DB   the SQLite file, or
- *   DOCKET_STORE  a store URL instead (e.g. postgres://…?schema=…)
+ *   DOCKET_STORE  a store URL (sqlite:/path/to/file.db, postgres://…?schema=…)
  *   PROC_ID     a name for this process
  *   OUT_FILE    each fire this process wins is appended as `<fireAt ms> <job id>`
  *   ANCHOR_MS   the schedule's first fire (every second from there)
@@ -10,7 +9,6 @@
 import { appendFileSync } from 'node:fs';
 import { Docket } from '../../src/index.js';
 import { openStore, parseStoreUrl } from '../../src/cli/store-url.js';
-import { SqliteStore } from '../../src/stores/sqlite/index.js';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -19,9 +17,8 @@ const env = (name: string): string => {
 };
 
 const out = env('OUT_FILE');
-const storeUrl = process.env.DOCKET_STORE;
 const docket = new Docket({
-  store: storeUrl ? await openStore(parseStoreUrl(storeUrl)) : new SqliteStore({ path: env('DOCKET_DB') }),
+  store: await openStore(parseStoreUrl(env('DOCKET_STORE'))),
   logger: false,
   worker: { enabled: false },
   maintenance: { enabled: false },

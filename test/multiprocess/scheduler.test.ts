@@ -1,62 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { sleepUntil, spawnScheduler, wins, type SchedulerProcess } from './helpers.js';
 
-const FIXTURE = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROCESSES = 3;
 const FIRES = 20;
 const dir = mkdtempSync(join(tmpdir(), 'docket-scheduler-mp-'));
 const children: ChildProcess[] = [];
+const track = (p: SchedulerProcess): SchedulerProcess => (children.push(p.child), p);
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface SchedulerProcess {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-  out: string;
-}
-
-function spawnScheduler(id: string, db: string, anchorMs: number): SchedulerProcess {
-  const out = join(dir, `${id}.log`);
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    cwd: ROOT,
-    env: { ...process.env, DOCKET_DB: db, PROC_ID: id, OUT_FILE: out, ANCHOR_MS: String(anchorMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      if (text.includes('ready\n')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`${id} exited (${code}) before it was ready: ${err}`)));
-  });
-  return { child, ready, exited, out };
-}
-
-/** [fire time, job id] of each fire this process won, from its log (a SIGKILLed process may leave a torn last line). */
-function wins(p: SchedulerProcess): Array<[number, string]> {
-  if (!existsSync(p.out)) return [];
-  return readFileSync(p.out, 'utf8')
-    .split('\n')
-    .filter((line) => /^\d+ \d+$/.test(line))
-    .map((line) => [Number(line.split(' ')[0]), line.split(' ')[1]!]);
-}
-
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 describe(`${PROCESSES} scheduler processes on one SQLite file`, () => {
   it(`a schedule firing every second for ${FIRES} s: one job per fire time, none missing, none doubled, with one process SIGKILLed midway`, { timeout: 120_000 }, async () => {
@@ -65,7 +25,7 @@ describe(`${PROCESSES} scheduler processes on one SQLite file`, () => {
     await store.migrate();
     // Far enough ahead for every process to start (tsx compiles on start) before the first fire.
     const anchor = Math.ceil(Date.now() / 1_000) * 1_000 + 6_000;
-    const procs = Array.from({ length: PROCESSES }, (_, i) => spawnScheduler(`s${i}`, db, anchor));
+    const procs = Array.from({ length: PROCESSES }, (_, i) => track(spawnScheduler(`s${i}`, `sqlite:${db}`, anchor, dir)));
     await Promise.all(procs.map((p) => p.ready));
     expect(Date.now()).toBeLessThan(anchor);
 
