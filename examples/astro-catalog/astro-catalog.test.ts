@@ -12,7 +12,7 @@ import { createAstroCatalog, type AstroCatalog } from './app.js';
 import { CometCatalog } from './catalog.js';
 import { cobsStandIn, STAND_IN_COMETS } from './cobs-stand-in.js';
 import { QUEUE } from './jobs.js';
-import { startExample, until, type RunningExample } from './test-support.js';
+import { startExample, until, type RunningExample } from '../test-support/spawn-example.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const KEY = 'astro-catalog-test-key-0123456789';
@@ -24,7 +24,7 @@ describe('astro-catalog, started with npm run example:astro-catalog', () => {
   let app: RunningExample;
   let store: SqliteStore;
   beforeAll(async () => {
-    app = await startExample('example:astro-catalog', { PORT: '0', ADMIN_API_KEY: KEY, DOCKET_DB: join(dir, 'jobs.db'), CATALOG_DB: join(dir, 'catalog.db') });
+    app = await startExample('astro-catalog', { PORT: '0', ADMIN_API_KEY: KEY, DOCKET_DB: join(dir, 'jobs.db'), CATALOG_DB: join(dir, 'catalog.db') });
     store = new SqliteStore({ path: join(dir, 'jobs.db') }); // a second connection, to check the API against
   });
   afterAll(async () => {

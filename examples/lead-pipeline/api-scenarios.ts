@@ -4,7 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import type { Store } from 'docket';
-import { hangingSite, until } from './test-support.js';
+import { until } from '../test-support/spawn-example.js';
+import { hangingSite } from './test-support.js';
 
 export interface ScenarioTarget {
   /** e.g. http://127.0.0.1:41234 */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresStore } from 'docket/postgres';
 import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
 import { apiScenarios } from './api-scenarios.js';
-import { startExample, type RunningExample } from './test-support.js';
+import { startExample, type RunningExample } from '../test-support/spawn-example.js';
 
 const API_KEY = 'lead-pipeline-test-key-0123456789';
 
@@ -11,7 +11,7 @@ describePostgres('lead-pipeline on PostgreSQL, started with DATABASE_URL=… npm
   let app: RunningExample;
   let store: PostgresStore;
   beforeAll(async () => {
-    app = await startExample('example:lead-pipeline', { PORT: '0', API_KEY, DATABASE_URL: pg.url() });
+    app = await startExample('lead-pipeline', { PORT: '0', API_KEY, DATABASE_URL: pg.url() });
     store = new PostgresStore({ connectionString: pg.url() });
     await store.migrate(); // already done by the example: a no-op that checks the schema
   });

@@ -10,7 +10,7 @@ import { drain, ManualClock } from 'docket/testing';
 import { apiScenarios } from './api-scenarios.js';
 import { openDatabase, type PipelineDatabase } from './database.js';
 import { createLeadPipeline, type LeadPipeline } from './pipeline.js';
-import { startExample, until, type RunningExample } from './test-support.js';
+import { startExample, until, type RunningExample } from '../test-support/spawn-example.js';
 
 const API_KEY = 'lead-pipeline-test-key-0123456789';
 
@@ -19,7 +19,7 @@ describe('lead-pipeline on SQLite, started with npm run example:lead-pipeline', 
   let app: RunningExample;
   let store: SqliteStore;
   beforeAll(async () => {
-    app = await startExample('example:lead-pipeline', { PORT: '0', API_KEY, DOCKET_DB: join(dir, 'pipeline.db') });
+    app = await startExample('lead-pipeline', { PORT: '0', API_KEY, DOCKET_DB: join(dir, 'pipeline.db') });
     store = new SqliteStore({ path: join(dir, 'pipeline.db') });
   });
   afterAll(async () => {

@@ -11,15 +11,20 @@ export interface RunningExample {
   readonly child: ChildProcess;
   /** Everything printed so far (stdout and stderr). */
   output(): string;
-  /** SIGTERM to the example's process group; resolves with its exit code. */
+  /**
+   * SIGTERM to the example's process group; resolves with npm's exit code once
+   * every process of the group is gone (npm may exit before its script; after
+   * 15 s the group is SIGKILLed).
+   */
   stop(): Promise<number | null>;
 }
 
 export async function startExample(name: string, env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<RunningExample> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   // Its own process group (detached), so stop() reaches npm, tsx and node alike.
   const child = spawn('npm', ['run', '--silent', `example:${name}`], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', ...env },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,9 +34,12 @@ export async function startExample(name: string, env: Record<string, string>, op
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`example ${name} did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      signalGroup(child.pid!, 'SIGKILL'); // leave nothing behind
+      reject(new Error(`example ${name} did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -50,19 +58,49 @@ export async function startExample(name: string, env: Record<string, string>, op
     child,
     output: () => output,
     stop() {
-      stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid!, 'SIGTERM');
-          } catch {
-            // already gone
-          }
-        }
-        return exited;
-      })();
+      stopping ??= stopGroup(child.pid!, exited);
       return stopping;
     },
   };
+}
+
+async function stopGroup(pgid: number, exited: Promise<number | null>): Promise<number | null> {
+  signalGroup(pgid, 'SIGTERM');
+  const code = await exited;
+  const deadline = Date.now() + 15_000;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) signalGroup(pgid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return code;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `fn` every 50 ms until it returns a truthy value (or throws after `timeoutMs`). */
+export async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Runs `npm run example:<name>` to completion (for one-shot commands); returns its exit code and output. */
