@@ -53,6 +53,18 @@ export interface Store extends ScheduleStore {
   applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]>;
 
   /**
+   * `applyTransitions` then `claimJobs`, as one atomic operation (one
+   * transaction, one round trip, one commit): a busy worker hands in the
+   * outcomes of its finished jobs and takes its next ones in a single write.
+   * `results` are what applyTransitions would return, `jobs` what claimJobs
+   * would; whether a job that a transition made runnable is among `jobs` is
+   * unspecified. Bad input in either part throws before anything is written.
+   * Optional so each store can add it in its own change (the worker falls
+   * back to the two calls); the conformance suite fails for a store without it.
+   */
+  applyAndClaim?(params: ApplyAndClaimParams): Promise<ApplyAndClaimResult>;
+
+  /**
    * One heartbeat for all leases of a worker: extends those still held and
    * reports the ones lost and the ones an operator asked to cancel.
    */
@@ -189,6 +201,18 @@ export interface ClaimParams {
   /** Job names this worker has handlers for; others are left for other workers. */
   names: string[];
   leaseMs: number;
+}
+
+export interface ApplyAndClaimParams {
+  transitions: LeasedTransition[];
+  claim: ClaimParams;
+}
+
+export interface ApplyAndClaimResult {
+  /** One per transition, in order. */
+  results: TransitionResult[];
+  /** In claim order, as claimJobs returns them. */
+  jobs: ClaimedJob[];
 }
 
 export interface ExtendLeasesParams {

@@ -5,7 +5,7 @@ import type { ClaimedJob } from '../core/job.js';
 import { decideNextState, toFailure } from '../core/next-state.js';
 import type { AttemptOutcome } from '../core/outcome.js';
 import type { JobDefinition } from '../jobs/job-definition.js';
-import { createJobContext, type ProgressInput } from './job-context.js';
+import { createJobContext, type JobContext, type ProgressInput } from './job-context.js';
 
 export type AbortKind = AbortReason['kind'];
 
@@ -33,12 +33,20 @@ export interface AttemptDeps {
  * a stuck handler cannot hold the job forever.
  */
 export class Attempt {
-  readonly controller = new AbortController();
   readonly startedAt: number;
   abortKind: AbortKind | null = null;
   /** The outcome is decided; later handler results are ignored. */
   settled = false;
   handlerDone = false;
+  /** What was decided (null: nothing to record, the lease was lost), and the handler's value for events. */
+  outcome: AttemptOutcome | null = null;
+  result: unknown = undefined;
+  /**
+   * Made on first use: most handlers of a busy worker never look at their
+   * signal, and an AbortController costs more than the rest of an attempt.
+   */
+  private controller: AbortController | null = null;
+  private abortReason: AbortReason | null = null;
   private timeoutTimer: TimerHandle | null = null;
   private graceTimer: TimerHandle | null = null;
   private cancelReason = 'cancelled';
@@ -52,7 +60,15 @@ export class Attempt {
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
+  }
+
+  private get aborted(): boolean {
+    return this.abortReason !== null;
   }
 
   run(): void {
@@ -61,26 +77,36 @@ export class Attempt {
       const ms = job.timeoutMs;
       this.timeoutTimer = deps.clock.setTimeout(() => this.abort('timeout', `job timed out after ${ms} ms`), ms);
     }
-    const ctx = createJobContext(job, this.controller.signal, deps.logger, (p) => deps.onProgress(this, p));
-    let promise: Promise<unknown>;
+    void this.execute(def, createJobContext(job, this, deps.logger));
+  }
+
+  /** Progress from the handler's context. */
+  reportProgress(progress: ProgressInput): void {
+    this.deps.onProgress(this, progress);
+  }
+
+  /** Runs the handler (an async method rather than then-callbacks: no closures per job). */
+  private async execute(def: JobDefinition<never, unknown>, ctx: JobContext): Promise<void> {
+    let ok = true;
+    let value: unknown;
     try {
-      promise = Promise.resolve(def.handler(job.data as never, ctx));
+      value = await def.handler(this.job.data as never, ctx);
     } catch (error) {
-      promise = Promise.reject(error);
+      ok = false;
+      value = error;
+      // A handler that threw before returning a promise still ends asynchronously, as every other does.
+      await undefined;
     }
-    promise.then(
-      (value) => this.handlerSettled(true, value),
-      (error: unknown) => this.handlerSettled(false, error),
-    );
+    this.handlerSettled(ok, value);
   }
 
   /** Fires the signal; for timeout and cancel, arms the grace after which the outcome is recorded anyway. */
   abort(kind: AbortKind, message: string): void {
-    if (this.settled || this.controller.signal.aborted) return;
+    if (this.settled || this.aborted) return;
     this.abortKind = kind;
     if (kind === 'cancel') this.cancelReason = message;
     this.clearTimeoutTimer();
-    this.controller.abort(new AbortReason(kind, message));
+    this.fire(new AbortReason(kind, message));
     if (kind === 'lease-lost') {
       // Not ours any more: nothing to record, and the slot is free at once.
       this.settle(null, undefined);
@@ -98,7 +124,12 @@ export class Attempt {
     }
     this.settle({ kind: 'release' }, undefined);
     this.abortKind = 'shutdown';
-    this.controller.abort(new AbortReason('shutdown', 'the worker is shutting down'));
+    this.fire(new AbortReason('shutdown', 'the worker is shutting down'));
+  }
+
+  private fire(reason: AbortReason): void {
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 
   private handlerSettled(ok: boolean, value: unknown): void {
@@ -161,6 +192,8 @@ export class Attempt {
   private settle(outcome: AttemptOutcome | null, result: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.outcome = outcome;
+    this.result = result;
     this.clearTimeoutTimer();
     if (this.graceTimer) this.deps.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;

@@ -25,27 +25,62 @@ export interface JobContext {
 
 export type ProgressInput = Omit<JobProgress, 'updatedAt'>;
 
-export function createJobContext(job: ClaimedJob, signal: AbortSignal, logger: Logger, onProgress: (p: ProgressInput) => void): JobContext {
-  let log: Logger | undefined;
-  return {
-    job,
-    jobId: job.id,
-    attempt: job.attempt,
-    signal,
-    progress(current, total = null, message = null) {
-      onProgress(checkProgress(current, total, message));
-    },
-    // A child logger per job costs an allocation; most handlers never log.
-    get log() {
-      return (log ??= logger.child({ jobId: job.id, job: job.name, queue: job.queue, attempt: job.attempt }));
-    },
-    snooze(delayMs: number): never {
-      if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-        throw new ValidationError('INVALID_OPTION', 'snooze.delayMs', `snooze(delayMs) needs a non-negative number of ms (got ${String(delayMs)})`);
-      }
-      throw new SnoozeSignal(Math.round(delayMs));
-    },
-  };
+/** What a context needs of its attempt: the signal (made on first use) and where progress goes. */
+export interface ContextOwner {
+  readonly signal: AbortSignal;
+  reportProgress(progress: ProgressInput): void;
+}
+
+/**
+ * The handler's context. A class with getters rather than an object of
+ * closures: a busy worker makes one per job, and most handlers touch little
+ * of it. Destructuring still works (`const { signal, progress, log } = ctx`):
+ * the getters run then, and `progress` is a function bound to its attempt.
+ */
+class AttemptContext implements JobContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  private boundProgress: JobContext['progress'] | undefined;
+  private childLog: Logger | undefined;
+
+  constructor(
+    readonly job: ClaimedJob,
+    private readonly owner: ContextOwner,
+    private readonly logger: Logger,
+  ) {
+    this.jobId = job.id;
+    this.attempt = job.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.owner.signal;
+  }
+
+  get progress(): JobContext['progress'] {
+    const owner = this.owner;
+    return (this.boundProgress ??= (current, total = null, message = null) => owner.reportProgress(checkProgress(current, total, message)));
+  }
+
+  // A child logger per job costs an allocation; most handlers never log.
+  get log(): Logger {
+    const { job } = this;
+    return (this.childLog ??= this.logger.child({ jobId: job.id, job: job.name, queue: job.queue, attempt: job.attempt }));
+  }
+
+  snooze(delayMs: number): never {
+    return snooze(delayMs);
+  }
+}
+
+function snooze(delayMs: number): never {
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+    throw new ValidationError('INVALID_OPTION', 'snooze.delayMs', `snooze(delayMs) needs a non-negative number of ms (got ${String(delayMs)})`);
+  }
+  throw new SnoozeSignal(Math.round(delayMs));
+}
+
+export function createJobContext(job: ClaimedJob, owner: ContextOwner, logger: Logger): JobContext {
+  return new AttemptContext(job, owner, logger);
 }
 
 function checkProgress(current: unknown, total: unknown, message: unknown): ProgressInput {

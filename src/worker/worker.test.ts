@@ -344,3 +344,27 @@ describe('Worker on in-memory SQLite', () => {
     await expect(job.wait()).resolves.toBe('ran');
   });
 });
+
+describe('Worker polling', () => {
+  it('keeps polling when a timer fires a little before the clock says the poll is due', async () => {
+    // Real timers may fire a millisecond early by Date.now(); this clock's always do.
+    class EarlyClock extends ManualClock {
+      override setTimeout(fn: () => void, ms: number) {
+        return super.setTimeout(fn, Math.max(0, ms - 1));
+      }
+    }
+    const clock = new EarlyClock(Date.UTC(2026, 0, 1));
+    const docket = createTestDocket({ clock, worker: { pollIntervalMs: 20 } });
+    dockets.push(docket);
+    const later = docket.defineJob('later', { handler: async () => 'ran' });
+    await docket.start();
+    // Runnable in 200 ms; nothing will announce it then: only polling finds it.
+    const job = await later.enqueue(null, { delayMs: 200 });
+    // 1 ms steps, letting the worker's round (setImmediate) run at each: the clock stands where the timer fired.
+    for (let t = 0; t < 300; t++) {
+      await clock.advance(1);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await docket.getJob(job.id)).toMatchObject({ state: 'completed', result: 'ran' });
+  });
+});

@@ -1,18 +1,20 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { DEFAULT_WORKER_HEARTBEAT_MS, type CoreConfig } from '../core/config.js';
 import type { ClaimedJob } from '../core/job.js';
-import type { AttemptOutcome } from '../core/outcome.js';
+import type { AttemptOutcome, TransitionResult } from '../core/outcome.js';
 import type { DocketEventEmitter } from '../events.js';
 import type { JobRegistry } from '../jobs/job-definition.js';
 import { OutageReporter } from '../outage-reporter.js';
 import { IntervalTask, type Service } from '../service.js';
-import type { Store, StoreNotification } from '../store/store.js';
-import { Attempt } from './attempt.js';
+import type { ClaimParams, Store, StoreNotification } from '../store/store.js';
+import { Attempt, type AttemptDeps } from './attempt.js';
+import { ClaimAhead } from './claim-ahead.js';
 import { claimLimits } from './claim-limits.js';
-import { CompletionBatcher } from './completion-batcher.js';
+import { JobBuffer, type BufferedJob } from './job-buffer.js';
+import { JobExchange } from './job-exchange.js';
 import { ProgressBuffer } from './progress-buffer.js';
 
 export interface WorkerDeps {
@@ -26,47 +28,78 @@ export interface WorkerDeps {
 
 type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
+/** An outcome on its way to the store: a started attempt's, or that of a buffered job never started (released, cancelled). */
+type Ended = Attempt | UnstartedEnd;
+interface UnstartedEnd {
+  job: ClaimedJob;
+  outcome: AttemptOutcome;
+}
+
 /**
- * Claims jobs in batches (as many as it has free slots, per queue within the
- * queue's concurrency), runs them, and applies their outcomes in batches.
- * Woken by store push (`jobs-available`, `cancel-requested`), polling as a
- * fallback. One heartbeat timer renews every lease it holds.
+ * Claims jobs in batches, runs them (per-worker and per-queue concurrency),
+ * and writes their outcomes in batches. Claims ahead: it holds a bounded
+ * buffer of claimed, not yet started jobs (claim-ahead.ts), so that one
+ * store round trip (JobExchange: the outcomes since the last round plus the
+ * next claim, in one `applyAndClaim` where the store has it) carries many
+ * jobs. A buffered job counts as held: the heartbeat renews its lease, a
+ * cancel request ends it, shutdown puts it back at once. Woken by store push
+ * (`jobs-available`, `cancel-requested`), polling as a fallback.
  */
 export class Worker implements Service {
   readonly name = 'worker';
   readonly id: string;
   private state: WorkerState = 'idle';
+  /** Claimed, not started. */
+  private readonly buffer = new JobBuffer();
+  /** Started attempts, until their outcome is written (or discarded). */
   private readonly active = new Map<string, Attempt>();
-  private readonly activeByQueue = new Map<string, number>();
-  private readonly applying = new Set<Promise<void>>();
+  /** Handlers running: from start until the outcome is decided. What concurrency limits. */
+  private busy = 0;
+  /** Jobs asked for by claims in flight (they count as held when sizing the next claim). */
+  private claiming = 0;
+  private readonly runningByQueue = new Map<string, number>();
+  private readonly queueLimited: boolean;
   private hint = false;
-  /** Queues the last claim could not fully serve (per-queue concurrency reached, or it gave all we asked for). */
+  /** Queues the last claim could not fully serve (per-queue limit reached, or it gave all we asked for). */
   private blockedQueues = new Set<string>();
   private nextPollAt = 0;
-  private wakeUp: (() => void) | null = null;
+  private pollTimer: TimerHandle | null = null;
   private idleWaiters: Array<() => void> = [];
-  private loop: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private heartbeat: IntervalTask | null = null;
   private liveness: IntervalTask | null = null;
   private progress: ProgressBuffer | null = null;
-  private completions: CompletionBatcher | null = null;
+  private exchange: JobExchange<Ended> | null = null;
+  private claimAhead: ClaimAhead;
+  private attemptDeps: AttemptDeps | null = null;
   private startedAt = new Date(0);
   private queueRotation = 0;
   private readonly log: Logger;
   /** Logs a store outage once (warn) and its end once (info); paces claims while it lasts. */
   private readonly outage: OutageReporter;
+  private readonly canStart = (queue: string): boolean => {
+    const max = this.deps.config.queues[queue]?.concurrency;
+    return max == null || (this.runningByQueue.get(queue) ?? 0) < max;
+  };
 
   constructor(private readonly deps: WorkerDeps) {
-    this.id = deps.config.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const { config } = deps;
+    this.id = config.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = deps.logger.child({ workerId: this.id });
     this.outage = new OutageReporter({ component: 'worker', logger: this.log, clock: deps.clock });
+    this.queueLimited = Object.values(config.queues).some((q) => q.concurrency != null);
+    this.claimAhead = new ClaimAhead(config.worker);
   }
 
-  /** Jobs this worker holds a lease on right now. */
+  /** Jobs this worker holds a lease on right now: running, ending, and claimed ahead (buffered). */
   get activeCount(): number {
-    return this.active.size;
+    return this.active.size + this.buffer.size;
+  }
+
+  /** Of those, claimed ahead and not started yet. */
+  get bufferedCount(): number {
+    return this.buffer.size;
   }
 
   get running(): boolean {
@@ -88,6 +121,17 @@ export class Worker implements Service {
     this.startedAt = new Date(clock.now());
     this.hint = false;
     this.nextPollAt = 0;
+    this.claiming = 0;
+    this.claimAhead = new ClaimAhead(w);
+    // One for all attempts (a busy worker starts thousands a second).
+    this.attemptDeps = {
+      clock,
+      logger: this.log,
+      cancelGraceMs: w.cancelGraceMs,
+      maxResultBytes: config.maxPayloadBytes,
+      onProgress: (a, progress) => this.progress?.record({ jobId: a.job.id, leaseToken: a.job.leaseToken, progress }),
+      onSettled: (a) => this.attemptSettled(a),
+    };
     this.progress = new ProgressBuffer(store, clock, w.progressFlushMs, {
       onSaved: (entries) => {
         for (const e of entries) {
@@ -99,9 +143,24 @@ export class Worker implements Service {
       onError: (error) => this.reportError('saveProgress', error),
     });
     const progress = this.progress;
-    this.completions = new CompletionBatcher(store, clock, w.pollIntervalMs, {
-      beforeFlush: () => (progress.hasPending() ? progress.flush() : Promise.resolve()),
-      onError: (error) => this.reportError('applyTransitions', error),
+    this.exchange = new JobExchange<Ended>(store, clock, w.pollIntervalMs, {
+      beforeWrite: () => (progress.hasPending() ? progress.flush() : Promise.resolve()),
+      claim: (withWrites) => this.nextClaim(withWrites),
+      claimed: (jobs, params) => this.claimed(jobs, params),
+      claimFailed: (error, params, operation) => {
+        this.claimDone(params);
+        // Backs off while the store keeps failing (pollIntervalMs doubling, capped): a dead database is not hammered.
+        this.nextPollAt = clock.now() + this.reportError(operation, error);
+        this.armPoll();
+      },
+      written: (ended, result) => this.written(ended, result),
+      lost: (ended, error) => {
+        for (const e of ended) {
+          this.log.error({ err: error, jobId: e.job.id }, 'could not record the outcome; the job returns after its lease expires');
+          if (e instanceof Attempt) this.forget(e);
+        }
+      },
+      writeFailed: (operation, error) => this.reportError(operation === 'exchange' ? 'applyTransitions' : operation, error),
     });
     this.unsubscribe = store.subscribe((n) => this.onNotification(n));
     try {
@@ -117,7 +176,7 @@ export class Worker implements Service {
     );
     this.heartbeat.start();
     this.liveness.start();
-    this.loop = this.runLoop();
+    this.exchange.request();
     events.emit('worker:started', { workerId: this.id, queues: this.queues(), concurrency: w.concurrency });
     this.log.debug({ queues: this.queues(), concurrency: w.concurrency }, 'worker started');
   }
@@ -138,78 +197,103 @@ export class Worker implements Service {
   nudge(queue?: string): void {
     if (queue !== undefined && !this.queues().includes(queue)) return;
     this.hint = true;
-    this.wakeUp?.();
+    if (this.state === 'running') this.exchange?.request();
   }
 
-  // ---------------------------------------------------------------- claim loop
+  // ---------------------------------------------------------------- claims
 
-  private async runLoop(): Promise<void> {
-    const { clock, config } = this.deps;
-    while (this.state === 'running') {
-      const free = config.worker.concurrency - this.active.size;
-      const now = clock.now();
-      if (free > 0 && (this.hint || now >= this.nextPollAt)) {
-        this.hint = false;
-        this.nextPollAt = now + config.worker.pollIntervalMs;
-        await this.claim(free);
-        continue;
-      }
-      // No free slot: only a finished job (or stop) can change that.
-      await this.sleep(free > 0 ? this.nextPollAt - now : null);
+  /**
+   * What to claim now (asked by the exchange as a round starts), or null:
+   * enough to fill the free slots plus the claim-ahead target, at most one
+   * batch (free slots + target) per round. A round that only claims costs a
+   * commit of its own, so it is made only when slots would otherwise idle or
+   * at least half a batch is missing; a round that writes outcomes anyway
+   * tops the buffer up.
+   */
+  private nextClaim(withWrites: boolean): ClaimParams | null {
+    const { clock, config, registry } = this.deps;
+    const w = config.worker;
+    if (this.state !== 'running') return null;
+    const now = clock.now();
+    if (!this.hint && now < this.nextPollAt) {
+      // Not yet: make sure the poll comes (a timer may fire a millisecond before the clock says it is due).
+      if (!this.pollTimer) this.armPoll();
+      return null;
     }
-  }
-
-  private async claim(free: number): Promise<void> {
-    const { store, config, registry } = this.deps;
+    const free = w.concurrency - this.busy;
+    // One claim-ahead target per round that may be in flight (see JobExchange lanes).
+    const batch = this.claimAhead.target;
+    const target = batch * this.exchange!.lanes;
+    const held = this.buffer.size + this.claiming;
+    const want = Math.min(free + target - held, free + batch);
+    if (want <= 0) return null;
+    if (!withWrites && held >= free && want < batch / 2) return null;
+    // Outcomes not yet written hold leases too: while writes fail, stop taking more.
+    if (this.exchange!.backlog > 2 * this.exchange!.lanes * (w.concurrency + this.claimAhead.cap)) return null;
     const names = registry.names();
     const queues = this.queues();
-    if (names.length === 0 || queues.length === 0) return;
+    if (names.length === 0 || queues.length === 0) return null;
     const limits = claimLimits({
-      free: Math.min(free, config.worker.claimBatchSize),
+      free: want,
       queues,
       rotation: this.queueRotation++,
       capacity: (q) => {
         const max = config.queues[q]?.concurrency;
-        return max == null ? Infinity : max - (this.activeByQueue.get(q) ?? 0);
+        if (max == null) return Infinity;
+        // A limited queue is claimed ahead by one round of its limit at most.
+        return max + Math.min(max, target) - (this.runningByQueue.get(q) ?? 0) - this.buffer.count(q);
       },
     });
     const asked = new Set(limits.map((l) => l.queue));
     this.blockedQueues = new Set(queues.filter((q) => !asked.has(q)));
-    if (limits.length === 0) return;
-    let jobs: ClaimedJob[];
-    try {
-      jobs = await store.claimJobs({ workerId: this.id, queues: limits, names, leaseMs: config.worker.leaseMs });
-    } catch (error) {
-      // Backs off while the store keeps failing (pollIntervalMs doubling, capped): a dead database is not hammered.
-      this.nextPollAt = this.deps.clock.now() + this.reportError('claimJobs', error);
+    if (limits.length === 0) return null;
+    this.hint = false;
+    this.nextPollAt = now + w.pollIntervalMs;
+    for (const l of limits) this.claiming += l.limit;
+    // Capped at one batch per round: the rest goes in another round, which a second lane may run at once.
+    if (free + target - held > want) {
+      this.hint = true;
+      this.exchange!.request();
+    }
+    return { workerId: this.id, queues: limits, names, leaseMs: w.leaseMs };
+  }
+
+  private claimDone(params: ClaimParams): void {
+    for (const l of params.queues) this.claiming -= l.limit;
+  }
+
+  private claimed(jobs: ClaimedJob[], params: ClaimParams): void {
+    this.claimDone(params);
+    this.outage.succeeded();
+    if (this.state !== 'running') {
+      // Stopping: what a late claim brought goes straight back.
+      for (const job of jobs) this.endUnstarted(job, { kind: 'release' });
       return;
     }
-    this.outage.succeeded();
+    this.buffer.add(jobs, this.deps.clock.now());
     const got = new Map<string, number>();
-    for (const job of jobs) {
-      got.set(job.queue, (got.get(job.queue) ?? 0) + 1);
-      this.startAttempt(job);
-    }
-    // A queue that gave all we asked for probably has more: claim again as soon as slots allow.
-    for (const l of limits) {
+    for (const job of jobs) got.set(job.queue, (got.get(job.queue) ?? 0) + 1);
+    // A queue that gave all we asked for probably has more: claim again as soon as there is room.
+    for (const l of params.queues) {
       if ((got.get(l.queue) ?? 0) >= l.limit) {
         this.hint = true;
         this.blockedQueues.add(l.queue);
       }
     }
+    this.startBuffered();
+    if (this.hint) this.exchange!.request();
+    else this.armPoll();
   }
 
-  private sleep(ms: number | null): Promise<void> {
+  /** Polling, the fallback to push: claim again at nextPollAt. */
+  private armPoll(): void {
     const { clock } = this.deps;
-    return new Promise((resolve) => {
-      let timer: ReturnType<Clock['setTimeout']> | null = null;
-      this.wakeUp = () => {
-        if (timer) clock.clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-      if (ms !== null) timer = clock.setTimeout(() => this.wakeUp?.(), Math.max(0, ms));
-    });
+    if (this.state !== 'running') return;
+    if (this.pollTimer) clock.clearTimeout(this.pollTimer);
+    this.pollTimer = clock.setTimeout(() => {
+      this.pollTimer = null;
+      this.exchange?.request();
+    }, Math.max(0, this.nextPollAt - clock.now()));
   }
 
   private onNotification(n: StoreNotification): void {
@@ -217,28 +301,45 @@ export class Worker implements Service {
     if (n.type === 'jobs-available') {
       if (this.state === 'running') this.nudge(n.queue);
     } else {
-      this.active.get(n.jobId)?.abort('cancel', 'cancel requested');
+      this.cancelRequested(n.jobId);
     }
+  }
+
+  private cancelRequested(jobId: string, leaseToken?: string): void {
+    const a = this.active.get(jobId);
+    if (a && (leaseToken === undefined || a.job.leaseToken === leaseToken)) a.abort('cancel', 'cancel requested');
+    const b = this.buffer.remove(jobId, leaseToken);
+    if (b) this.endUnstarted(b.job, { kind: 'cancel', reason: 'cancel requested' });
   }
 
   // ---------------------------------------------------------------- attempts
 
-  private startAttempt(job: ClaimedJob): void {
-    const { registry, clock, config, events } = this.deps;
+  /** Starts buffered jobs while slots (and their queues) allow. */
+  private startBuffered(): void {
+    const max = this.deps.config.worker.concurrency;
+    const canStart = this.queueLimited ? this.canStart : null;
+    while (this.busy < max && this.buffer.size > 0 && this.state === 'running') {
+      const b = this.buffer.take(canStart);
+      if (!b) break;
+      this.startAttempt(b);
+    }
+  }
+
+  private startAttempt(b: BufferedJob): void {
+    const { registry, clock, events } = this.deps;
+    const job = b.job;
     const def = registry.get(job.name);
-    const attempt = new Attempt(job, def!, {
-      clock,
-      logger: this.log,
-      cancelGraceMs: config.worker.cancelGraceMs,
-      maxResultBytes: config.maxPayloadBytes,
-      onProgress: (a, progress) => this.progress?.record({ jobId: a.job.id, leaseToken: a.job.leaseToken, progress }),
-      onSettled: (a, outcome, result) => this.attemptSettled(a, outcome, result),
-    });
+    const attempt = new Attempt(job, def!, this.attemptDeps!);
     this.active.set(job.id, attempt);
-    this.activeByQueue.set(job.queue, (this.activeByQueue.get(job.queue) ?? 0) + 1);
-    // Both instants come from the store's clock (the claim set startedAt), so the wait is exact across processes.
-    const waitMs = Math.max(0, (job.startedAt?.getTime() ?? clock.now()) - job.runAt.getTime());
-    events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
+    this.busy++;
+    this.runningByQueue.set(job.queue, (this.runningByQueue.get(job.queue) ?? 0) + 1);
+    if (events.has('job:started')) {
+      // The claim's startedAt and the job's runAt are both on the store's clock, so the wait is exact across
+      // processes; the time it then spent claimed ahead is measured here.
+      const now = clock.now();
+      const waitMs = Math.max(0, (job.startedAt?.getTime() ?? now) - job.runAt.getTime()) + Math.max(0, now - b.claimedAt);
+      events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
+    }
     if (!def) {
       // Claims only ask for defined names, so this is a store bug; fail loudly but keep the lease semantics.
       attempt.abort('lease-lost', `no handler for ${job.name}`);
@@ -247,52 +348,61 @@ export class Worker implements Service {
     attempt.run();
   }
 
-  private attemptSettled(attempt: Attempt, outcome: AttemptOutcome | null, result: unknown): void {
+  /** The attempt's outcome is decided: its slot is free; the outcome goes to the store with the next round. */
+  private attemptSettled(attempt: Attempt): void {
     const { job } = attempt;
-    if (outcome === null) {
-      this.progress?.forget(job.id);
-      this.emitLeaseLost(attempt);
-      this.finish(attempt);
-      return;
-    }
-    const completions = this.completions!;
-    const applied = completions
-      .submit({ jobId: job.id, leaseToken: job.leaseToken, outcome })
-      .then(
-        (r) => (r === 'applied' ? this.emitOutcome(attempt, outcome, result) : this.emitLeaseLost(attempt)),
-        (error: unknown) => this.log.error({ err: error, jobId: job.id }, 'could not record the outcome; the job returns after its lease expires'),
-      )
-      .finally(() => {
-        this.applying.delete(applied);
-        this.finish(attempt);
-      });
-    this.applying.add(applied);
-  }
-
-  private finish(attempt: Attempt): void {
-    if (this.active.get(attempt.job.id) !== attempt) return;
-    this.active.delete(attempt.job.id);
-    const q = attempt.job.queue;
-    this.activeByQueue.set(q, (this.activeByQueue.get(q) ?? 1) - 1);
+    const { clock } = this.deps;
+    this.busy--;
+    const q = job.queue;
+    this.runningByQueue.set(q, (this.runningByQueue.get(q) ?? 1) - 1);
+    this.claimAhead.observe(clock.now() - attempt.startedAt);
     // A slot of a queue we could not fully serve: it may have jobs waiting.
     if (this.blockedQueues.has(q)) this.hint = true;
-    if (this.active.size === 0) {
+    if (attempt.outcome === null) {
+      this.progress?.forget(job.id);
+      this.emitLeaseLost(job);
+      this.forget(attempt);
+    } else {
+      this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome: attempt.outcome }, attempt);
+    }
+    if (this.busy === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-    this.wakeUp?.();
+    this.startBuffered();
+    this.exchange!.request();
   }
 
-  private emitOutcome(attempt: Attempt, outcome: AttemptOutcome, result: unknown): void {
+  /** A buffered job ends without running (cancel, shutdown release): its outcome goes to the store. */
+  private endUnstarted(job: ClaimedJob, outcome: AttemptOutcome): void {
+    this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome }, { job, outcome });
+  }
+
+  private written(ended: Ended, result: TransitionResult): void {
+    this.outage.succeeded();
+    if (ended instanceof Attempt) this.forget(ended);
+    if (result === 'applied') this.emitOutcome(ended, ended.outcome!);
+    else this.emitLeaseLost(ended.job);
+  }
+
+  private forget(attempt: Attempt): void {
+    if (this.active.get(attempt.job.id) === attempt) this.active.delete(attempt.job.id);
+  }
+
+  private emitOutcome(ended: Ended, outcome: AttemptOutcome): void {
     const { events, clock } = this.deps;
-    const { job } = attempt;
+    const { job } = ended;
+    const started = ended instanceof Attempt;
+    const durationMs = started ? clock.now() - ended.startedAt : 0;
+    if (outcome.kind === 'complete') {
+      // The hot path: built in one literal (no spread).
+      const result = started ? ended.result : undefined;
+      events.emit('job:completed', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, result, durationMs });
+      return;
+    }
     const base = { jobId: job.id, name: job.name, queue: job.queue };
-    const durationMs = clock.now() - attempt.startedAt;
     switch (outcome.kind) {
-      case 'complete':
-        events.emit('job:completed', { ...base, attempt: job.attempt, result, durationMs });
-        return;
       case 'retry':
         this.log.info({ jobId: job.id, job: job.name, attempt: job.attempt, delayMs: outcome.delayMs, err: outcome.failure.message }, 'job failed; retrying');
         events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs, durationMs });
@@ -313,35 +423,36 @@ export class Worker implements Service {
     }
   }
 
-  private emitLeaseLost(attempt: Attempt): void {
-    const { job } = attempt;
+  private emitLeaseLost(job: ClaimedJob): void {
     this.log.warn({ jobId: job.id, job: job.name, attempt: job.attempt }, 'lease lost; this attempt is discarded');
     this.deps.events.emit('job:lease-lost', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt });
   }
 
   // ---------------------------------------------------------------- heartbeat
 
+  /** Renews every lease held: started jobs (until their outcome is written) and buffered ones. */
   private async extendLeases(): Promise<void> {
-    if (this.active.size === 0) return;
-    const held = [...this.active.values()];
-    const result = await this.deps.store.extendLeases({
-      workerId: this.id,
-      leases: held.map((a) => ({ jobId: a.job.id, leaseToken: a.job.leaseToken })),
-      leaseMs: this.deps.config.worker.leaseMs,
-    });
-    const byId = new Map(held.map((a) => [a.job.id, a]));
-    for (const id of result.lost) {
-      const a = byId.get(id);
-      if (a && this.active.get(id) === a) a.abort('lease-lost', 'the lease on this job was lost');
-    }
-    for (const id of result.cancelRequested) {
-      const a = byId.get(id);
-      if (a && this.active.get(id) === a) a.abort('cancel', 'cancel requested');
-    }
+    if (this.active.size === 0 && this.buffer.size === 0) return;
+    const leases: Array<{ jobId: string; leaseToken: string }> = [];
+    for (const a of this.active.values()) leases.push({ jobId: a.job.id, leaseToken: a.job.leaseToken });
+    for (const job of this.buffer.jobs()) leases.push({ jobId: job.id, leaseToken: job.leaseToken });
+    const result = await this.deps.store.extendLeases({ workerId: this.id, leases, leaseMs: this.deps.config.worker.leaseMs });
+    if (result.lost.length === 0 && result.cancelRequested.length === 0) return;
+    const tokens = new Map(leases.map((l) => [l.jobId, l.leaseToken]));
+    for (const id of result.lost) this.leaseLost(id, tokens.get(id));
+    for (const id of result.cancelRequested) this.cancelRequested(id, tokens.get(id));
   }
 
   private leasesLost(ids: string[]): void {
-    for (const id of ids) this.active.get(id)?.abort('lease-lost', 'the lease on this job was lost');
+    for (const id of ids) this.leaseLost(id);
+  }
+
+  /** Only the attempt (or buffered claim) under that token: a later claim of the same job is another lease. */
+  private leaseLost(jobId: string, leaseToken?: string): void {
+    const a = this.active.get(jobId);
+    if (a && (leaseToken === undefined || a.job.leaseToken === leaseToken)) a.abort('lease-lost', 'the lease on this job was lost');
+    const b = this.buffer.remove(jobId, leaseToken);
+    if (b) this.emitLeaseLost(b.job);
   }
 
   private workerInfo() {
@@ -351,7 +462,7 @@ export class Worker implements Service {
       pid: process.pid,
       queues: this.queues(),
       concurrency: this.deps.config.worker.concurrency,
-      activeJobs: this.active.size,
+      activeJobs: this.activeCount,
       startedAt: this.startedAt,
     };
   }
@@ -368,14 +479,15 @@ export class Worker implements Service {
   // ---------------------------------------------------------------- shutdown
 
   private async shutdown(graceMs: number): Promise<void> {
-    const { store, events } = this.deps;
+    const { store, events, clock } = this.deps;
     this.state = 'stopping';
-    this.wakeUp?.();
-    await this.loop;
-    if (this.active.size > 0) await this.waitIdle(graceMs);
+    if (this.pollTimer) clock.clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    // Claimed ahead, never started: straight back to waiting, before any grace.
+    for (const b of this.buffer.drain()) this.endUnstarted(b.job, { kind: 'release' });
+    if (this.busy > 0) await this.waitIdle(graceMs);
     for (const attempt of [...this.active.values()]) attempt.releaseForShutdown();
-    await this.completions!.close();
-    while (this.applying.size > 0) await Promise.allSettled([...this.applying]);
+    await this.exchange!.close();
     await this.heartbeat?.stop();
     await this.liveness?.stop();
     this.progress?.stop();

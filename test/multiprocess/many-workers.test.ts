@@ -22,16 +22,18 @@ describe('4 worker processes on one SQLite file', () => {
     const store = new SqliteStore({ path: db });
     const producer = new Docket({ store, logger: false, worker: { enabled: false }, maintenance: { enabled: false } });
     producer.defineJob('mp', { handler: async () => null });
+    for (let w = 0; w < WORKERS; w++) {
+      children.push(spawnWorker({ DOCKET_DB: db, WORKER_ID: `w${w}`, MODE: 'record', OUT_FILE: join(dir, `w${w}.log`), CONCURRENCY: '50' }));
+    }
+    // Jobs go in once every worker is up: on a loaded machine one process can start seconds after
+    // another, and the first ones would drain everything before it polls.
+    await Promise.all(children.map((c) => c.ready));
+    const started = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i += 2_000) {
       const batch = await producer.enqueueMany(Array.from({ length: 2_000 }, (_, k) => ({ name: 'mp', data: { n: i + k } })));
       ids.push(...batch.map((j) => j.id));
     }
-    const started = Date.now();
-    for (let w = 0; w < WORKERS; w++) {
-      children.push(spawnWorker({ DOCKET_DB: db, WORKER_ID: `w${w}`, MODE: 'record', OUT_FILE: join(dir, `w${w}.log`), CONCURRENCY: '50' }));
-    }
-    await Promise.all(children.map((c) => c.ready));
     const counts = async () => (await store.countJobs()).find((c) => c.queue === 'default')!.counts;
     await until(async () => (await counts()).completed === JOBS, `${JOBS} completed jobs`);
     const elapsed = Date.now() - started;

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { applyAndClaimTests } from './apply-and-claim.js';
 import type { Define } from './harness.js';
 import { claim, claimJob, enqueueMany, enqueueOne, JOB_NAME, newJob, QUEUE, settle, sleep, storeNow } from './helpers.js';
 
@@ -116,4 +117,6 @@ export function claimTests(test: Define): void {
     await enqueueOne(store, { queue: 'elsewhere' });
     expect(await claim(store, { queue: QUEUE, limit: 10, names: [JOB_NAME] })).toEqual([]);
   });
+
+  applyAndClaimTests(test);
 }

@@ -146,72 +146,48 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
      * Lease token: a random prefix drawn per claim call ($6) plus the job id,
      * unique per attempt without a random draw per row.
      */
-    claimJobs: q(
-      'claim_jobs',
-      `WITH picked AS (
-  SELECT c.id
-  FROM (SELECT * FROM unnest($1::text[], $2::int[]) AS u(queue, lim)
-        WHERE u.lim > 0 AND NOT EXISTS (SELECT 1 FROM ${s}.queues p WHERE p.name = u.queue AND p.paused)) AS q
-  CROSS JOIN LATERAL (
-    SELECT j.id FROM ${s}.jobs j
-    WHERE j.queue = q.queue AND j.${RUNNABLE} AND j.run_at <= now() AND j.name = ANY($3::text[])
-    ORDER BY j.priority DESC, j.run_at, j.id
-    LIMIT q.lim
-    FOR NO KEY UPDATE SKIP LOCKED
-  ) c
-)
-UPDATE ${s}.jobs j
-SET state = 'active', attempt = j.attempt + 1, lease_token = $6::text || j.id::text,
-    lease_expires_at = now() + $4::float8 * ${MS}, started_at = now(), worker_id = $5::text,
-    cancel_requested = false, cancel_reason = NULL
-FROM picked WHERE j.id = picked.id
-RETURNING ${claimColumns('j')}`,
-    ),
+    claimJobs: q('claim_jobs', `WITH ${claimPicked(s, 0)}\n${claimUpdate(s, 0)}`),
 
     /**
      * applyTransitions: every outcome guarded by state 'active' + lease token;
      * the target state comes from core (outcomeState). A job that ends `failed`
      * gives up its key if it asked to. Returns the applied ids.
      */
-    applyTransitions: q(
-      'apply_transitions',
-      `WITH t AS (
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::int[], $6::bool[], $7::text[], $8::text[], $9::text[])
-    AS t(id, token, state, delay_ms, refund, set_result, result, error, cancel_reason)
-), upd AS (
-  UPDATE ${s}.jobs j SET
-    state = t.state,
-    -- a NULL delay (release) keeps the job's run time: its place in line
-    run_at = CASE WHEN t.state IN ('waiting','delayed') THEN COALESCE(now() + t.delay_ms * ${MS}, j.run_at) ELSE j.run_at END,
-    finished_at = CASE WHEN t.state IN ('completed','failed','cancelled') THEN now() ELSE NULL END,
-    attempt = j.attempt - t.refund,
-    result = CASE WHEN t.set_result THEN t.result::json ELSE j.result END,
-    error = COALESCE(t.error::json, j.error),
-    cancel_reason = COALESCE(t.cancel_reason, j.cancel_reason),
-    lease_token = NULL,
-    lease_expires_at = NULL,
-    cancel_requested = false
-  FROM t
-  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
-  RETURNING j.id, j.queue, j.state, j.idempotency_key
-), released AS (
-  DELETE FROM ${s}.idempotency_keys k USING upd
-  WHERE upd.state = 'failed' AND k.key = upd.idempotency_key AND k.job_id = upd.id AND k.release_on_failure
-)
-SELECT id::text AS id, queue, state FROM upd`,
-    ),
+    applyTransitions: q('apply_transitions', `WITH ${applyCtes(s)}\nSELECT id::text AS id, queue, state FROM upd`),
 
     /**
      * applyTransitions when every outcome is `complete` (the hot case): two
      * arrays and the results, no per-row outcome logic. Returns the applied ids.
      */
-    completeJobs: q(
-      'complete_jobs',
-      `UPDATE ${s}.jobs j SET state = 'completed', finished_at = now(), result = t.result::json,
-    lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
-FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, token, result)
-WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
-RETURNING j.id::text AS id`,
+    completeJobs: q('complete_jobs', `${completeUpdate(s)}\nRETURNING j.id::text AS id`),
+
+    /**
+     * applyAndClaim, the busy worker's one round trip: the completions
+     * ($1-$3, as completeJobs) and a claim ($4-$9, as claimJobs) in one
+     * statement, so one commit. The two touch disjoint rows (a completion
+     * needs a lease token, which only active jobs have; a claim takes only
+     * runnable ones). Rows: the claimed jobs (applied and wake NULL), then one
+     * marker row with the applied ids and the queues that got a job back to
+     * waiting (none here).
+     */
+    completeAndClaim: q(
+      'complete_and_claim',
+      `WITH upd AS (
+  ${completeUpdate(s)}
+  RETURNING j.id, j.queue, j.state
+), ${claimPicked(s, 3)}, claimed AS (
+  ${claimUpdate(s, 3)}
+)
+${CLAIMED_THEN_MARKER}`,
+    ),
+
+    /** applyAndClaim with any outcomes: applyTransitions' CTEs ($1-$9), then a claim ($10-$15). */
+    applyAndClaim: q(
+      'apply_and_claim',
+      `WITH ${applyCtes(s)}, ${claimPicked(s, 9)}, claimed AS (
+  ${claimUpdate(s, 9)}
+)
+${CLAIMED_THEN_MARKER}`,
     ),
 
     /** extendLeases: renews held leases; returns them with their cancel flag. */
@@ -271,3 +247,102 @@ SELECT upd.id::text AS id, upd.queue, upd.state FROM upd ORDER BY upd.id`,
 }
 
 export type HotQueries = ReturnType<typeof buildHotQueries>;
+
+/**
+ * claimJobs' pick: per queue (not paused) up to its limit, in claim order,
+ * skipping rows another claimer holds. Parameters from $(o+1): queues,
+ * limits, names (then leaseMs, workerId, token prefix for claimUpdate).
+ */
+function claimPicked(s: string, o: number): string {
+  const p = (n: number): string => `$${o + n}`;
+  return `picked AS (
+  SELECT c.id
+  FROM (SELECT * FROM unnest(${p(1)}::text[], ${p(2)}::int[]) AS u(queue, lim)
+        WHERE u.lim > 0 AND NOT EXISTS (SELECT 1 FROM ${s}.queues p WHERE p.name = u.queue AND p.paused)) AS q
+  CROSS JOIN LATERAL (
+    SELECT j.id FROM ${s}.jobs j
+    WHERE j.queue = q.queue AND j.${RUNNABLE} AND j.run_at <= now() AND j.name = ANY(${p(3)}::text[])
+    ORDER BY j.priority DESC, j.run_at, j.id
+    LIMIT q.lim
+    FOR NO KEY UPDATE SKIP LOCKED
+  ) c
+)`;
+}
+
+/**
+ * claimJobs' write: the lease from the server's clock. Lease token: a random
+ * prefix drawn per claim call ($(o+6)) plus the job id, unique per attempt
+ * without a random draw per row.
+ */
+function claimUpdate(s: string, o: number): string {
+  const p = (n: number): string => `$${o + n}`;
+  return `UPDATE ${s}.jobs j
+SET state = 'active', attempt = j.attempt + 1, lease_token = ${p(6)}::text || j.id::text,
+    lease_expires_at = now() + ${p(4)}::float8 * ${MS}, started_at = now(), worker_id = ${p(5)}::text,
+    cancel_requested = false, cancel_reason = NULL
+FROM picked WHERE j.id = picked.id
+RETURNING ${claimColumns('j')}`;
+}
+
+/**
+ * applyTransitions' CTEs (t, upd, released): every outcome guarded by its
+ * lease token; the target state comes from core (outcomeState). A job that
+ * ends `failed` gives up its key if it asked to. `upd` holds the applied rows.
+ */
+function applyCtes(s: string): string {
+  return `t AS (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::int[], $6::bool[], $7::text[], $8::text[], $9::text[])
+    AS t(id, token, state, delay_ms, refund, set_result, result, error, cancel_reason)
+), upd AS (
+  UPDATE ${s}.jobs j SET
+    state = t.state,
+    -- a NULL delay (release) keeps the job's run time: its place in line
+    run_at = CASE WHEN t.state IN ('waiting','delayed') THEN COALESCE(now() + t.delay_ms * ${MS}, j.run_at) ELSE j.run_at END,
+    finished_at = CASE WHEN t.state IN ('completed','failed','cancelled') THEN now() ELSE NULL END,
+    attempt = j.attempt - t.refund,
+    result = CASE WHEN t.set_result THEN t.result::json ELSE j.result END,
+    error = COALESCE(t.error::json, j.error),
+    cancel_reason = COALESCE(t.cancel_reason, j.cancel_reason),
+    lease_token = NULL,
+    lease_expires_at = NULL,
+    cancel_requested = false
+  FROM t
+  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
+  RETURNING j.id, j.queue, j.state, j.idempotency_key
+), released AS (
+  DELETE FROM ${s}.idempotency_keys k USING upd
+  WHERE upd.state = 'failed' AND k.key = upd.idempotency_key AND k.job_id = upd.id AND k.release_on_failure
+)`;
+}
+
+/** completeJobs' write ($1 ids, $2 tokens, $3 result JSON), without its RETURNING. */
+function completeUpdate(s: string): string {
+  return `UPDATE ${s}.jobs j SET state = 'completed', finished_at = now(), result = t.result::json,
+    lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, token, result)
+WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token`;
+}
+
+/** How many columns claimColumns() yields (its commas outside parentheses, plus one). */
+const CLAIM_COLUMN_COUNT = (() => {
+  let depth = 0;
+  let n = 1;
+  for (const ch of claimColumns('j')) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) n++;
+  }
+  return n;
+})();
+
+/**
+ * The claimed rows, then one marker row (claim columns NULL; UNION ALL takes
+ * their types from the first branch) carrying the applied ids and the queues
+ * that got a job back to `waiting`.
+ */
+const CLAIMED_THEN_MARKER = `SELECT claimed.*, NULL::text[] AS applied, NULL::text[] AS wake FROM claimed
+UNION ALL
+SELECT ${Array.from({ length: CLAIM_COLUMN_COUNT }, () => 'NULL').join(', ')},
+  (SELECT COALESCE(array_agg(id::text), '{}') FROM upd),
+  (SELECT COALESCE(array_agg(DISTINCT queue) FILTER (WHERE state = 'waiting'), '{}') FROM upd)`;
+

@@ -15,8 +15,10 @@ import type {
   UpsertSchedulesParams,
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
-import { applyTransitions } from './apply-transitions.js';
+import { applyAndClaim, applyTransitions } from './apply-transitions.js';
 import type {
+  ApplyAndClaimParams,
+  ApplyAndClaimResult,
   CancelResult,
   ClaimParams,
   EnqueueParams,
@@ -226,6 +228,20 @@ export class PostgresStore implements Store {
     const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op));
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return results;
+  }
+
+  /** One statement (apply-transitions.ts): one round trip, one commit. */
+  async applyAndClaim(params: ApplyAndClaimParams): Promise<ApplyAndClaimResult> {
+    checkTransitions(params.transitions);
+    checkClaim(params.claim);
+    const claim = { ...params.claim, queues: params.claim.queues.filter((q) => q.limit > 0) };
+    if (claim.queues.length === 0 || claim.names.length === 0) return { results: await this.applyTransitions(params), jobs: [] };
+    if (params.transitions.length === 0) return { results: [], jobs: await this.claimJobs(claim) };
+    this.assertOpen();
+    const prefix = `${randomBytes(12).toString('base64url')}.`;
+    const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op));
+    if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
+    return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
