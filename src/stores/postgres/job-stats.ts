@@ -1,7 +1,7 @@
 import { assertName, describe } from '../../core/validate.js';
 import type { JobStats, JobStatsParams } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
-import { int, invalid } from './input.js';
+import { int, invalid } from '../../store/input.js';
 
 const MAX_WINDOWS = 16;
 const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { assertName, describe } from '../../core/validate.js';
 import type { JobTimeline, JobTimelineParams } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
-import { int, invalid } from './input.js';
+import { int, invalid } from '../../store/input.js';
 import { queuesCte } from './job-stats.js';
 
 const MAX_BUCKETS = 1_440;

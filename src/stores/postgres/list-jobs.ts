@@ -1,5 +1,5 @@
 import { JOB_STATES, type JobState } from '../../core/job.js';
-import { checkList, invalid } from './input.js';
+import { checkList, invalid } from '../../store/input.js';
 import { emptyCounts, type ListJobsParams, type QueueInfo } from '../../store/store.js';
 import { jobColumns, parseJobId } from './job-row.js';
 

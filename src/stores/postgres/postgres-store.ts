@@ -48,7 +48,8 @@ import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } fro
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPgText, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
+import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
+import { checkPgText } from './input.js';
 import { runMigrations } from './migrations.js';
 import { cancelRequestedPayload, Notifier } from './notifier.js';
 import {

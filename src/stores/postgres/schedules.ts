@@ -24,7 +24,8 @@ import type { EnqueueResult } from '../../store/store.js';
 import { parseJobData, type Queryable } from './enqueue.js';
 import { holdClient } from './held-client.js';
 import type { NamedQuery } from './hot-queries.js';
-import { checkNewJobs, checkPgText, int, invalid } from './input.js';
+import { checkNewJobs, int, invalid } from '../../store/input.js';
+import { checkPgText } from './input.js';
 import type { ScheduleQueries } from './schedules-queries.js';
 import { toStoreError } from './store-error.js';
 

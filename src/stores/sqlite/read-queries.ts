@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { JOB_STATES, type JobState } from '../../core/job.js';
 import { emptyCounts, type JobPage, type ListJobsParams, type QueueCounts, type QueueInfo } from '../../store/store.js';
-import { checkList, invalid } from './input.js';
+import { checkList, invalid } from '../../store/input.js';
 import { listJobsSql, SQL } from './queries.js';
 import { jsonToJob } from './rows.js';
 

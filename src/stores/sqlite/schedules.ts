@@ -21,7 +21,7 @@ import {
   type UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
 import { insertJobs } from './enqueue.js';
-import { invalid } from './input.js';
+import { invalid } from '../../store/input.js';
 import { SCHEDULE_SQL as SQL } from './schedules-queries.js';
 
 /** What the schedule operations need of the SqliteStore that owns them. */

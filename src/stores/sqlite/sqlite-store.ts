@@ -32,7 +32,7 @@ import type {
 import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
 import { insertJobs } from './enqueue.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from './input.js';
+import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { assertName, describe } from '../../core/validate.js';
 import type { JobTimeline, JobTimelineParams } from '../../store/store.js';
-import { int, invalid } from './input.js';
+import { int, invalid } from '../../store/input.js';
 import { QUEUES_CTE } from './stats.js';
 
 type Prepare = (sql: string) => Database.Statement;

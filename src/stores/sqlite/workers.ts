@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { WorkerInfo, WorkerInfoInput } from '../../store/store.js';
-import { invalid } from './input.js';
+import { invalid } from '../../store/input.js';
 import { SQL } from './queries.js';
 
 type Prepare = (sql: string) => Database.Statement;

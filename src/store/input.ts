@@ -1,13 +1,14 @@
-import { ValidationError } from '../../core/errors.js';
-import { JOB_STATES, type JobState, type NewJob } from '../../core/job.js';
-import type { AttemptOutcome, LeasedTransition } from '../../core/outcome.js';
-import { assertName, describe } from '../../core/validate.js';
-import type { ClaimParams, ListJobsParams, PruneParams } from '../../store/store.js';
+import { ValidationError } from '../core/errors.js';
+import { JOB_STATES, type JobState, type NewJob } from '../core/job.js';
+import type { AttemptOutcome, LeasedTransition } from '../core/outcome.js';
+import { assertName, describe } from '../core/validate.js';
+import type { ClaimParams, ListJobsParams, PruneParams } from './store.js';
 
 /**
- * Checks on what callers hand the store. Core validates user input first;
- * these guard the store's own invariants, before any write, so a bad batch
- * writes nothing.
+ * Checks on what callers hand a store, shared by every store so each refuses
+ * the same input with the same codes and messages. Core validates user input
+ * first; these guard the store's own invariants, before any write, so a bad
+ * batch writes nothing.
  */
 
 export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
