@@ -28,7 +28,7 @@ describe('ClaimAhead', () => {
     a.observe(0);
     const before = a.target;
     for (let i = 0; i < 50; i++) a.observe(1_000);
-    expect(before).toBe(80);
+    expect(before).toBe(CLAIM_AHEAD_BATCHES * 10);
     expect(a.target).toBe(0);
   });
 

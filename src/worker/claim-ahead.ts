@@ -15,7 +15,7 @@
  * the lease as well.
  */
 export const CLAIM_AHEAD_HORIZON_MS = 50;
-export const CLAIM_AHEAD_BATCHES = 8;
+export const CLAIM_AHEAD_BATCHES = 16;
 /** Weight of the newest run time in the running mean. */
 const MEAN_WEIGHT = 0.1;
 /** Run times below this count as this (the clock's resolution is 1 ms; a no-op takes microseconds). */
