@@ -225,3 +225,8 @@ export interface TriggerScheduleResult {
   fire: ScheduleFire;
   job: EnqueueResult;
 }
+
+/** The one history row that stands for a run of missed fires (misfired, coalesced, paused, max-running). */
+export function missedFireRecord(m: MissedFires): Omit<ScheduleFire, 'schedule' | 'recordedAt'> {
+  return { kind: m.reason, fireAt: m.first, lastFireAt: m.last, count: m.count, countExact: m.countExact, jobId: null, lateMs: null, catchUp: false };
+}

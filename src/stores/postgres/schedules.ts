@@ -19,6 +19,7 @@ import {
   type TriggerScheduleResult,
   type UpsertSchedulesParams,
   type UpsertSchedulesResult,
+  missedFireRecord,
 } from '../../store/schedule-store.js';
 import type { EnqueueResult } from '../../store/store.js';
 import { parseJobData, type Queryable } from './enqueue.js';
@@ -128,7 +129,7 @@ export class PgSchedules implements ScheduleStore {
       // JSON columns take the declaration's own text, so an unchanged declaration compares equal next time.
       if (inserts.length > 0) await this.query(c, this.q.upsertSchedules.insert, [jsonRows(inserts)]);
       if (updates.length > 0) await this.query(c, this.q.upsertSchedules.update, [jsonRows(updates)]);
-      for (const { schedule, m } of missed) await this.insertFires(c, schedule, [missedFire(m)]);
+      for (const { schedule, m } of missed) await this.insertFires(c, schedule, [missedFireRecord(m)]);
       const removed: UpsertSchedulesResult['removed'] = [];
       if (removeUndeclared) {
         const newly = new Set((await this.query<{ name: string }>(c, this.q.upsertSchedules.markRemoved, [names])).map((r) => r.name));
@@ -200,7 +201,7 @@ export class PgSchedules implements ScheduleStore {
       const base = { schedule, count: 1, countExact: true, recordedAt: now };
       const fired = toEnqueue.map((f, i): ScheduleFire => ({ ...base, kind: 'fired', fireAt: f.fireAt, lastFireAt: f.fireAt, jobId: ids[i]!, lateMs: f.lateMs, catchUp: f.catchUp }));
       const skipped = limited.skipped.map((f): ScheduleFire => ({ ...base, kind: 'max-running', fireAt: f.fireAt, lastFireAt: f.fireAt, jobId: null, lateMs: null, catchUp: f.catchUp }));
-      const missed = params.missed ? { ...missedFire(params.missed), schedule, recordedAt: now } : null;
+      const missed = params.missed ? { ...missedFireRecord(params.missed), schedule, recordedAt: now } : null;
       const rows = [...fired, ...skipped, ...(missed ? [missed] : [])];
       if (rows.length > 0) {
         await this.insertFires(c, schedule, rows);
@@ -320,10 +321,6 @@ export class PgSchedules implements ScheduleStore {
       client.release(broken);
     }
   }
-}
-
-function missedFire(m: MissedFires): Omit<ScheduleFire, 'schedule' | 'recordedAt'> {
-  return { kind: m.reason, fireAt: m.first, lastFireAt: m.last, count: m.count, countExact: m.countExact, jobId: null, lateMs: null, catchUp: false };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type TriggerScheduleResult,
   type UpsertSchedulesParams,
   type UpsertSchedulesResult,
+  missedFireRecord,
 } from '../../store/schedule-store.js';
 import { insertJobs } from './enqueue.js';
 import { invalid } from '../../store/input.js';
@@ -249,19 +250,9 @@ export class SqliteSchedules implements ScheduleStore {
   }
 
   private recordMissed(schedule: string, m: MissedFires, now: number): ScheduleFire {
-    return this.insertFire({
-      schedule,
-      kind: m.reason,
-      fireAt: m.first,
-      lastFireAt: m.last,
-      count: m.count,
-      countExact: m.countExact,
-      jobId: null,
-      lateMs: null,
-      catchUp: false,
-      recordedAt: new Date(now),
-    });
+    return this.insertFire({ ...missedFireRecord(m), schedule, recordedAt: new Date(now) });
   }
+
 
   private insertFire(f: ScheduleFire): ScheduleFire {
     this.st(SQL.insertFire).run(
