@@ -16,9 +16,9 @@ export interface JobEventBase {
 export interface DocketEvents {
   'job:enqueued': JobEventBase & { created: boolean };
   /**
-   * `waitMs`: how long the attempt waited to start once runnable (its
-   * startedAt - runAt, both on the store's clock; never negative). The
-   * wait-time metric's source.
+   * `waitMs`: how long the attempt waited to start once runnable: from runAt
+   * to the handler's start, including up to ~50 ms in this worker's
+   * claim-ahead buffer (never negative). The wait-time metric's source.
    */
   'job:started': JobEventBase & { attempt: number; workerId: string; waitMs: number };
   /** Coalesced: emitted when progress is written, at most every `worker.progressFlushMs`. */
