@@ -47,6 +47,12 @@ export interface JobRecord {
   attempt: number;
   maxAttempts: number;
   timeoutMs: number | null;
+  /**
+   * A waiting job a worker holds ahead of a free slot (its claim-ahead
+   * buffer): `workerId` and `leaseExpiresAt` name the holder; it starts
+   * within about 50 ms, or returns to line if that worker dies.
+   */
+  reserved: boolean;
   /** Times the job was found with an expired lease (its worker vanished). */
   stalls: number;
   leaseToken: string | null;
@@ -63,9 +69,14 @@ export interface JobRecord {
   fireTime: Date | null;
 }
 
-/** A job the store handed to one worker, with the lease it holds. */
+/**
+ * A job the store handed to one worker, as stored when the claim returned
+ * it: reserved under a lease (`state: 'waiting'`, `reserved: true`), its
+ * handler not started, its attempt not counted yet (`attempt` is the
+ * attempts before this one). The worker's copy becomes `active` when it
+ * starts the handler and records the start.
+ */
 export interface ClaimedJob extends JobRecord {
-  state: 'active';
   leaseToken: string;
   leaseExpiresAt: Date;
 }

@@ -21,11 +21,22 @@ export type AttemptOutcome =
 
 export type OutcomeKind = AttemptOutcome['kind'];
 
-/** A guarded transition: applied only while the job is active under `leaseToken`. */
+/**
+ * A guarded write of a worker about one job it holds (reserved or active
+ * under `leaseToken`): the start of its handler, its outcome, or both at
+ * once (a short job starts and ends between two store rounds).
+ */
 export interface LeasedTransition {
   jobId: string;
   leaseToken: string;
-  outcome: AttemptOutcome;
+  /**
+   * The handler started this long ago (worker clock; the store subtracts it
+   * from its own now, so clocks need not agree). Absent only for a job that
+   * never started (released or cancelled while reserved).
+   */
+  startedAgoMs?: number;
+  /** How the attempt ended; null when this write only records the start. */
+  outcome: AttemptOutcome | null;
 }
 
 export type TransitionResult = 'applied' | 'lease_lost';
@@ -60,4 +71,34 @@ export function outcomeDelayMs(outcome: AttemptOutcome): number {
 /** The failure to record on the job, when the outcome has one. */
 export function outcomeFailure(outcome: AttemptOutcome): JobFailure | null {
   return outcome.kind === 'retry' || outcome.kind === 'fail' ? outcome.failure : null;
+}
+
+/** Whether the write records a started attempt (the handler ran, or runs). */
+export function transitionStarted(t: LeasedTransition): boolean {
+  return t.startedAgoMs !== undefined || t.outcome === null || RAN.has(t.outcome.kind);
+}
+
+/** Outcomes only a handler that ran can have. */
+const RAN = new Set<OutcomeKind>(['complete', 'retry', 'fail', 'snooze']);
+
+/**
+ * The operation a leased write is, which decides its guard: `start` (from
+ * reserved), `end` (from reserved or active: the start may reach the store
+ * with the end), or `endUnstarted` (from reserved only).
+ */
+export function transitionOperation(t: LeasedTransition): 'start' | 'end' | 'endUnstarted' {
+  if (t.outcome === null) return 'start';
+  return transitionStarted(t) ? 'end' : 'endUnstarted';
+}
+
+/**
+ * How the write changes the job's attempt count, from the state it finds:
+ * +1 when it records the start (the job was reserved), -1 when the outcome
+ * gives the attempt back (snooze, release of a started attempt).
+ */
+export function attemptDelta(t: LeasedTransition, from: 'reserved' | 'active'): number {
+  const started = transitionStarted(t);
+  const counted = from === 'reserved' && started ? 1 : 0;
+  const refunded = started && t.outcome !== null && outcomeRefundsAttempt(t.outcome) ? 1 : 0;
+  return counted - refunded;
 }

@@ -52,7 +52,13 @@ export function checkTransitions(ts: LeasedTransition[]): void {
   ts.forEach((t, i) => {
     const f = `transitions[${i}]`;
     if (typeof t?.jobId !== 'string' || typeof t.leaseToken !== 'string') throw invalid(f, `${f} needs a jobId and a leaseToken`);
+    if (t.startedAgoMs !== undefined) num(`${f}.startedAgoMs`, t.startedAgoMs, 0);
     const o = t.outcome;
+    if (o === null) {
+      // Only a start: it must say when.
+      if (t.startedAgoMs === undefined) throw invalid(`${f}.startedAgoMs`, `${f} records a start, so it needs startedAgoMs`);
+      return;
+    }
     if (!o || !OUTCOME_KINDS.has(o.kind)) throw invalid(`${f}.outcome.kind`, `${f}.outcome.kind is not an outcome (got ${describe(o?.kind)})`);
     if ((o.kind === 'retry' || o.kind === 'snooze')) num(`${f}.outcome.delayMs`, o.delayMs, 0);
     if ((o.kind === 'retry' || o.kind === 'fail') && (!o.failure || typeof o.failure.message !== 'string' || !isDate(o.failure.at))) {

@@ -42,14 +42,23 @@ export interface Store extends ScheduleStore {
   enqueue(params: EnqueueParams): Promise<EnqueueResult[]>;
 
   /**
-   * Claims up to `limit` runnable jobs per queue (state waiting/delayed with
+   * Reserves up to `limit` runnable jobs per queue (state waiting/delayed with
    * runAt <= now, queue not paused, name in `names`), in the order priority
-   * desc, runAt asc, id asc; each gets a fresh lease token and attempt + 1.
-   * Never hands one job to two concurrent claimers.
+   * desc, runAt asc, id asc: each becomes `reserved` (users see it waiting,
+   * `reserved: true`) under a fresh lease token for this worker. Its attempt
+   * is not counted and it is not `active` until the worker records its start
+   * (`applyTransitions`). Never hands one job to two concurrent claimers.
    */
   claimJobs(params: ClaimParams): Promise<ClaimedJob[]>;
 
-  /** Applies worker outcomes, each only if the job is active under its token. */
+  /**
+   * Applies a worker's writes about jobs it holds, in order, each under its
+   * guard (core's `transitionOperation`): a start (reserved → active: attempt
+   * + 1, startedAt = now - startedAgoMs), an outcome (from active, or from
+   * reserved when the start comes with it), or the end of a job that never
+   * started (reserved → waiting/cancelled, nothing counted). A job no longer
+   * held under that token yields 'lease_lost' and is not touched.
+   */
   applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]>;
 
   /**
@@ -65,23 +74,27 @@ export interface Store extends ScheduleStore {
   applyAndClaim?(params: ApplyAndClaimParams): Promise<ApplyAndClaimResult>;
 
   /**
-   * One heartbeat for all leases of a worker: extends those still held and
+   * One heartbeat for all leases of a worker (reserved and active jobs): extends those still held and
    * reports the ones lost and the ones an operator asked to cancel.
    */
   extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult>;
 
-  /** Writes progress of active jobs (coalesced by the worker); returns the ids whose lease was lost. */
+  /** Writes progress of held jobs (reserved or active; coalesced by the worker); returns the ids whose lease was lost. */
   saveProgress(params: { updates: Array<{ jobId: string; leaseToken: string; progress: Omit<JobProgress, 'updatedAt'> }> }): Promise<string[]>;
 
   /**
-   * Returns jobs whose lease expired (store clock) to `waiting`, counting a
-   * stall; a job past `maxStalls` stalls goes to `failed` with a clear reason.
+   * Applies core's `decideRescue` to jobs whose lease expired (store clock):
+   * an active job returns to `waiting` counting a stall, or past `maxStalls`
+   * goes to `failed` (or `cancelled` when its cancel was requested); a
+   * reserved job returns to `waiting` with nothing counted (`unreserved`).
    */
   rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult>;
 
   /**
-   * Cancels a job: waiting/delayed become `cancelled` at once; an active job
-   * gets `cancelRequested` and its worker records `cancelled` after aborting.
+   * Cancels a job: waiting/delayed/reserved become `cancelled` at once (a
+   * reserved job's worker finds its lease gone and never starts it); an
+   * active job gets `cancelRequested` and its worker records `cancelled`
+   * after aborting. Both notify `cancel-requested`.
    */
   cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult>;
 
@@ -91,7 +104,7 @@ export interface Store extends ScheduleStore {
   /** Makes a delayed job runnable now ("run now"). Returns null when it is not delayed. */
   promoteJob(params: { jobId: string }): Promise<JobRecord | null>;
 
-  /** Deletes a job that is not active. Returns false when it did not exist. */
+  /** Deletes a job that is not active (a reserved one may go: its worker finds the lease gone). Returns false when it did not exist. */
   deleteJob(params: { jobId: string }): Promise<boolean>;
 
   /** Applies retention to one queue's finished jobs in one state. Returns how many were deleted. */
@@ -100,7 +113,7 @@ export interface Store extends ScheduleStore {
   getJob(params: { jobId: string }): Promise<JobRecord | null>;
   getJobs(params: { jobIds: string[] }): Promise<JobRecord[]>;
   listJobs(params: ListJobsParams): Promise<JobPage>;
-  /** Counts by state per queue; queues with no jobs but a stored row (paused) are included. */
+  /** Counts by public state per queue (a reserved job counts as waiting); queues with no jobs but a stored row (paused) are included. */
   countJobs(params?: { queue?: string }): Promise<QueueCounts[]>;
 
   // ------------------------------------------------------------------ queues
@@ -229,8 +242,11 @@ export interface ExtendLeasesResult {
 }
 
 export interface RescueResult {
+  /** Active jobs back to waiting (a stall counted). */
   requeued: string[];
   failed: string[];
+  /** Reserved jobs whose worker vanished before starting them: back to waiting, nothing counted. */
+  unreserved: string[];
 }
 
 export type CancelResult =

@@ -28,12 +28,12 @@ export function applyAndClaimTests(test: Define): void {
     expect(results).toEqual(['applied', 'lease_lost']);
     expect(next.map((j) => j.id)).toEqual([jobs[1]!.id, jobs[2]!.id, jobs[3]!.id]);
     for (const j of next) {
-      expect(j).toMatchObject({ state: 'active', attempt: 1, workerId: 'w-9', cancelRequested: false });
+      expect(j).toMatchObject({ state: 'waiting', reserved: true, attempt: 0, workerId: 'w-9', cancelRequested: false });
       expect(await store.getJob({ jobId: j.id })).toEqual(j);
     }
     expect(new Set(next.map((j) => j.leaseToken)).size).toBe(3);
     expect(await store.getJob({ jobId: held[0]!.id })).toMatchObject({ state: 'completed', result: { n: 5 }, leaseToken: null });
-    expect(await store.getJob({ jobId: held[1]!.id })).toMatchObject({ state: 'active', leaseToken: held[1]!.leaseToken });
+    expect(await store.getJob({ jobId: held[1]!.id })).toMatchObject({ state: 'waiting', reserved: true, leaseToken: held[1]!.leaseToken });
   });
 
   test('applyAndClaim takes every outcome kind, and a failed job gives up its key if asked', async (store) => {
@@ -64,7 +64,7 @@ export function applyAndClaimTests(test: Define): void {
   test('applyAndClaim with nothing to apply only claims; with nothing to claim only applies', async (store) => {
     const [a, b] = await enqueueMany(store, 2);
     const first = await applyAndClaim(store, { transitions: [], claim: claimParams() });
-    expect(first).toEqual({ results: [], jobs: [expect.objectContaining({ id: a!.id, state: 'active' })] });
+    expect(first).toEqual({ results: [], jobs: [expect.objectContaining({ id: a!.id, state: 'waiting', reserved: true })] });
     const held = first.jobs[0]!;
     const done = { jobId: held.id, leaseToken: held.leaseToken, outcome: { kind: 'complete', resultJson: null } } as const;
     const second = await applyAndClaim(store, { transitions: [done], claim: claimParams({ limit: 0 }) });

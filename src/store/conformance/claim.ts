@@ -29,17 +29,17 @@ export function claimTests(test: Define): void {
     expect(claimed.map((j) => j.id)).toEqual(expected);
   });
 
-  test('a claim makes the job active with a lease, a token, attempt + 1 and the worker', async (store) => {
+  test('a claim reserves the job for the worker under a lease and a token; it is not active and its attempt is not counted', async (store) => {
     const job = await enqueueOne(store, { data: { x: 1 }, timeoutMs: 500, maxAttempts: 4 });
     const before = await storeNow(store);
     const [c] = await claim(store, { leaseMs: 10_000, workerId: 'w-77' });
     const after = await storeNow(store);
-    expect(c).toMatchObject({ id: job.id, state: 'active', attempt: 1, maxAttempts: 4, timeoutMs: 500, workerId: 'w-77', data: { x: 1 }, cancelRequested: false });
+    expect(c).toMatchObject({ id: job.id, state: 'waiting', reserved: true, attempt: 0, maxAttempts: 4, timeoutMs: 500, workerId: 'w-77', data: { x: 1 }, cancelRequested: false });
+    expect(c!.startedAt).toBeNull();
     expect(typeof c!.leaseToken).toBe('string');
     expect(c!.leaseToken.length).toBeGreaterThanOrEqual(16);
     expect(c!.leaseExpiresAt.getTime()).toBeGreaterThanOrEqual(before + 10_000);
     expect(c!.leaseExpiresAt.getTime()).toBeLessThanOrEqual(after + 10_000);
-    expect(c!.startedAt!.getTime()).toBeGreaterThanOrEqual(before);
     expect(await store.getJob({ jobId: job.id })).toEqual(c);
   });
 

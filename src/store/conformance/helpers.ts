@@ -56,11 +56,29 @@ export function claim(store: Store, o: ClaimOptions = {}): Promise<ClaimedJob[]>
   });
 }
 
-/** Claims exactly the job with this id (it must be the only runnable job of its queue, or first in line). */
-export async function claimJob(store: Store, job: JobRecord, o: ClaimOptions = {}): Promise<ClaimedJob> {
+/** Claims exactly the job with this id (it must be the only runnable job of its queue, or first in line): reserved, not started. */
+export async function reserveJob(store: Store, job: JobRecord, o: ClaimOptions = {}): Promise<ClaimedJob> {
   const claimed = await claim(store, { queue: job.queue, names: [job.name], ...o });
   expect(claimed.map((c) => c.id)).toEqual([job.id]);
   return claimed[0]!;
+}
+
+/** Records that a reserved job's handler started `startedAgoMs` ago (reserved -> active). */
+export async function start(store: Store, job: ClaimedJob, startedAgoMs = 0): Promise<TransitionResult> {
+  const [r] = await store.applyTransitions({ transitions: [{ jobId: job.id, leaseToken: job.leaseToken, startedAgoMs, outcome: null }] });
+  return r!;
+}
+
+/**
+ * Claims exactly the job with this id and starts it, as a worker does: it is
+ * `active`, its attempt counted. Returns it as stored then.
+ */
+export async function claimJob(store: Store, job: JobRecord, o: ClaimOptions = {}): Promise<ClaimedJob> {
+  const reserved = await reserveJob(store, job, o);
+  expect(await start(store, reserved)).toBe('applied');
+  const running = (await store.getJob({ jobId: job.id }))!;
+  expect(running).toMatchObject({ state: 'active', reserved: false, leaseToken: reserved.leaseToken, attempt: reserved.attempt + 1 });
+  return running as ClaimedJob;
 }
 
 export async function settle(store: Store, job: ClaimedJob, outcome: AttemptOutcome): Promise<TransitionResult> {

@@ -8,6 +8,7 @@ import { pruneTests } from './prune.js';
 import { queryTests } from './queries.js';
 import { queueWorkerTests } from './queues-workers.js';
 import { scheduleClaimTests, scheduleTests } from './schedules-index.js';
+import { stateMachineTests } from './state-machine.js';
 import { statsTests } from './stats.js';
 import { timelineTests } from './timeline.js';
 import { transitionTests } from './transitions.js';
@@ -29,6 +30,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   const harness = new Harness(options);
   harness.collect('enqueue', enqueueTests);
   harness.collect('claim', claimTests);
+  harness.collect('state machine', stateMachineTests);
   harness.collect('transitions', transitionTests);
   harness.collect('leases', leaseTests);
   harness.collect('cancel', cancelTests);
