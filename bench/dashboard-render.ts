@@ -21,8 +21,8 @@ import { ManualClock } from '../src/core/clock.js';
 import type { JobFailure, NewJob } from '../src/core/job.js';
 import type { AttemptOutcome } from '../src/core/outcome.js';
 import { Docket } from '../src/docket.js';
-import { lastHourThroughput } from '../src/dashboard/throughput.js';
-import { createAdminApp } from '../src/http/index.js';
+import { lastHourThroughput } from '../src/admin/dashboard/throughput.js';
+import { createAdminApp } from '../src/admin/api/index.js';
 import type { Store } from '../src/store/store.js';
 import { SqliteStore } from '../src/stores/sqlite/index.js';
 

@@ -183,7 +183,7 @@ describe('SqliteStore migrations', () => {
 
 // ------------------------------------------------------------------ several processes on one file
 
-const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'claimer.ts');
+const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'sqlite-claimer.ts');
 
 interface Child {
   lines: string[];
