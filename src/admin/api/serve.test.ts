@@ -6,7 +6,7 @@ import type { Docket } from '../../docket.js';
 import { createTestDocket } from '../../testing/index.js';
 import { createAdminApp } from './app.js';
 import { serveAdmin, type AdminServer } from './serve.js';
-import { SseReader } from './test-support/sse-reader.js';
+import { SseReader } from '../test-support/sse-reader.js';
 
 const ADMIN = 'serve-admin-key-0123456789';
 const READ = 'serve-read-key-0123456789';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { claimJob, enqueueOne, failure, runToOutcome } from '../../store/conformance/helpers.js';
 import { ASSET_NAMES } from './assets.js';
 import { CONTENT_SECURITY_POLICY } from './security.js';
-import { ADMIN_KEY, dashFixture, READ_KEY, type DashFixture } from './test-support/dash-fixture.js';
+import { ADMIN_KEY, dashFixture, READ_KEY, type DashFixture } from '../test-support/dash-fixture.js';
 
 let f: DashFixture;
 afterEach(async () => f?.close());

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.js';
 import { drain } from '../../../testing/index.js';
-import { ADMIN_KEY, READ_KEY, adminFixture, type Fixture } from '../test-support/admin-fixture.js';
-import { SseReader } from '../test-support/sse-reader.js';
+import { ADMIN_KEY, READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
+import { SseReader } from '../../test-support/sse-reader.js';
 
 let f: Fixture;
 let readers: SseReader[] = [];

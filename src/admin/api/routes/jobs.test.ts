@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.js';
 import { PermanentError } from '../../../core/errors.js';
 import { drain } from '../../../testing/index.js';
-import { ADMIN_KEY, READ_KEY, adminFixture, nextEvent, type Fixture } from '../test-support/admin-fixture.js';
+import { ADMIN_KEY, READ_KEY, adminFixture, nextEvent, type Fixture } from '../../test-support/admin-fixture.js';
 
 let f: Fixture;
 afterEach(async () => {

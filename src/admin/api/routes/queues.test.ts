@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { READ_KEY, adminFixture, type Fixture } from '../test-support/admin-fixture.js';
+import { READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
 
 let f: Fixture;
 afterEach(async () => {

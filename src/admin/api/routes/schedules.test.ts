@@ -4,8 +4,8 @@ import type { Docket } from '../../../docket.js';
 import { schedulerFixture, type SchedulerFixture } from '../../../scheduler/test-support/scheduler-fixture.js';
 import type { AdminAppOptions } from '../app.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
-import { READ_KEY, adminFixtureOn, type Fixture } from '../test-support/admin-fixture.js';
-import { SseReader } from '../test-support/sse-reader.js';
+import { READ_KEY, adminFixtureOn, type Fixture } from '../../test-support/admin-fixture.js';
+import { SseReader } from '../../test-support/sse-reader.js';
 
 let sf: SchedulerFixture;
 let f: Fixture;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../core/errors.js';
 import { drain } from '../../../testing/index.js';
-import { READ_KEY, adminFixture, type Fixture } from '../test-support/admin-fixture.js';
+import { READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
 
 let f: Fixture;
 afterEach(async () => {

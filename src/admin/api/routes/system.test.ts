@@ -3,7 +3,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../core/errors.js';
 import { drain } from '../../../testing/index.js';
-import { ADMIN_KEY, READ_KEY, adminFixture, type Fixture } from '../test-support/admin-fixture.js';
+import { ADMIN_KEY, READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
 
 let f: Fixture;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
-import { READ_KEY, adminFixture, type Fixture } from '../test-support/admin-fixture.js';
+import { READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
 
 let f: Fixture;
 afterEach(async () => {

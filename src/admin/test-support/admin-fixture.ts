@@ -1,6 +1,6 @@
-import type { Docket, DocketOptions } from '../../../docket.js';
-import { createTestDocket } from '../../../testing/index.js';
-import { createAdminApp, type AdminApp, type AdminAppOptions } from '../app.js';
+import type { Docket, DocketOptions } from '../../docket.js';
+import { createTestDocket } from '../../testing/index.js';
+import { createAdminApp, type AdminApp, type AdminAppOptions } from '../api/app.js';
 
 export const ADMIN_KEY = 'admin-key-0123456789abcdef';
 export const READ_KEY = 'read-key-0123456789abcdef';

@@ -1,7 +1,7 @@
-import type { Docket, DocketOptions } from '../../../docket.js';
-import { createAdminApp, type AdminApp, type AdminAppOptions } from '../../api/app.js';
-import type { ApiKeys } from '../../kit/auth.js';
-import { createTestDocket } from '../../../testing/index.js';
+import type { Docket, DocketOptions } from '../../docket.js';
+import { createAdminApp, type AdminApp, type AdminAppOptions } from '../api/app.js';
+import type { ApiKeys } from '../kit/auth.js';
+import { createTestDocket } from '../../testing/index.js';
 
 export const ADMIN_KEY = 'admin-key-0123456789abcdef';
 export const READ_KEY = 'read-key-0123456789abcdef';
