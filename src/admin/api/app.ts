@@ -115,15 +115,10 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     onError: (err) => logger?.warn({ err }, 'events: reading counts from the store failed'),
   });
 
-  // Routes read the store directly (counts, workers, stats), so the schema must exist even
-  // before the Docket's first own call; migrate() is idempotent and safe when processes race.
-  let migrated: Promise<void> | null = null;
+  // Every request finds the schema current (the job admin migrates once per Docket; a
+  // failure is retried by the next request): migrate() is idempotent and safe when processes race.
   app.use('*', async (_c, next) => {
-    migrated ??= docket.store.migrate().catch((error: unknown) => {
-      migrated = null;
-      throw error;
-    });
-    await migrated;
+    await docket.jobs.ready();
     await next();
   });
 

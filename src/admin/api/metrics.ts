@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATES } from '../../core/job.js';
 import type { DocketEventName, DocketListener } from '../../runtime/events.js';
-import type { QueueCounts, Store } from '../../store/store.js';
+import type { JobAdminApi } from '../../jobs/job-admin.js';
+import type { QueueCounts } from '../../store/store.js';
 
 /**
  * Prometheus metrics of one admin app. The registry belongs to the app
@@ -20,7 +21,7 @@ const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300,
 const LATENESS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 export interface MetricsSource {
-  readonly store: Store;
+  readonly jobs: Pick<JobAdminApi, 'counts'>;
   on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void;
 }
 
@@ -46,13 +47,13 @@ export class AdminMetrics {
    * end event may arrive after the next attempt's start (completions are batched).
    */
   private readonly running = new Map<string, { queue: string }>();
-  private readonly store: Store;
+  private readonly jobs: Pick<JobAdminApi, 'counts'>;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly onCollectError: ((error: unknown) => void) | undefined;
   private depth: Promise<QueueCounts[] | null> | null = null;
 
   constructor(source: MetricsSource, options: AdminMetricsOptions = {}) {
-    this.store = source.store;
+    this.jobs = source.jobs;
     this.onCollectError = options.onCollectError;
     const registers = [this.registry];
     this.enqueued = new Counter({ name: 'docket_jobs_enqueued_total', help: 'Jobs created by enqueue calls in this process (idempotent hits not counted).', labelNames: ['queue', 'name'], registers });
@@ -191,7 +192,7 @@ export class AdminMetrics {
 
   private async fetchDepth(): Promise<QueueCounts[] | null> {
     try {
-      return await this.store.countJobs();
+      return await this.jobs.counts();
     } catch (error) {
       this.onCollectError?.(error);
       return null;

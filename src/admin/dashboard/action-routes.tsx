@@ -1,6 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { InvalidTransitionError, JobNotFoundError, ScheduleNotFoundError, isDocketError } from '../../core/errors.js';
+import { InvalidTransitionError, ScheduleNotFoundError, isDocketError } from '../../core/errors.js';
+import type { RunNowResult } from '../../jobs/job-admin.js';
 import type { AuthEnv } from '../kit/auth.js';
 import { problemFromError } from '../kit/problem.js';
 import { localPath, viewContext, viewerOf, type DashContext, type DashboardDeps } from './context.js';
@@ -42,6 +43,9 @@ function refuse(c: DashContext, deps: DashboardDeps, status: 403, text: string):
   );
 }
 
+/** The notice each outcome of run-now shows. */
+const RUN_NOW_DONE: Record<RunNowResult['action'], DoneCode> = { none: 'already-waiting', promoted: 'promoted', retried: 'retried' };
+
 interface Action {
   /** Where to go back to (and where the success notice shows). */
   back(c: DashContext): string;
@@ -51,7 +55,7 @@ interface Action {
 }
 
 export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
-  const { docket, store } = deps;
+  const { jobs } = deps;
   const guard = mutationGuard(deps);
   const jobPage = (c: DashContext) => `/jobs/${encodeURIComponent(c.req.param('id')!)}`;
 
@@ -74,7 +78,7 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
     confirm: (c) => `Cancel job ${c.req.param('id')}?`,
     run: async (c) => {
       const id = c.req.param('id')!;
-      const r = await docket.cancel(id, { reason: 'cancelled from the dashboard' });
+      const r = await jobs.cancel(id, { reason: 'cancelled from the dashboard' });
       if (r.outcome === 'already_finished') throw new InvalidTransitionError(r.job.state, 'cancelled', id);
       return { done: r.outcome };
     },
@@ -83,7 +87,7 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
   on('/jobs/:id/retry', {
     back: jobPage,
     run: async (c) => {
-      await docket.retry(c.req.param('id')!);
+      await jobs.retry(c.req.param('id')!);
       return { done: 'retried' };
     },
   });
@@ -92,18 +96,8 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
   on('/jobs/:id/run', {
     back: jobPage,
     run: async (c) => {
-      const id = c.req.param('id')!;
-      const job = await store.getJob({ jobId: id });
-      if (!job) throw new JobNotFoundError(id);
-      if (job.state === 'waiting') return { done: 'already-waiting' };
-      if (job.state === 'delayed') {
-        if (await store.promoteJob({ jobId: id })) return { done: 'promoted' };
-        const now = await store.getJob({ jobId: id });
-        if (now?.state === 'waiting') return { done: 'already-waiting' };
-        throw new InvalidTransitionError(now?.state ?? 'deleted', 'waiting', id);
-      }
-      await docket.retry(id);
-      return { done: 'retried' };
+      const { action } = await jobs.runNow(c.req.param('id')!);
+      return { done: RUN_NOW_DONE[action] };
     },
   });
 
@@ -111,8 +105,7 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
     back: jobPage,
     confirm: (c) => `Delete job ${c.req.param('id')}? This cannot be undone.`,
     run: async (c) => {
-      const id = c.req.param('id')!;
-      if (!(await store.deleteJob({ jobId: id }))) throw new JobNotFoundError(id);
+      await jobs.delete(c.req.param('id')!);
       return { done: 'deleted', to: '/jobs' };
     },
   });
@@ -148,14 +141,14 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
     back: () => '/',
     confirm: (c) => `Pause queue ${c.req.param('queue')}? Workers stop claiming from it; running jobs finish.`,
     run: async (c) => {
-      await docket.pauseQueue(c.req.param('queue')!);
+      await jobs.pauseQueue(c.req.param('queue')!);
       return { done: 'queue-paused' };
     },
   });
   on('/queues/:queue/resume', {
     back: () => '/',
     run: async (c) => {
-      await docket.resumeQueue(c.req.param('queue')!);
+      await jobs.resumeQueue(c.req.param('queue')!);
       return { done: 'queue-resumed' };
     },
   });

@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import type { JobAdminApi } from '../../jobs/job-admin.js';
 import type { AuthEnv, KeyRing, Principal } from '../kit/auth.js';
 import type { EventStreamHub } from '../kit/event-stream.js';
-import type { Store } from '../../store/store.js';
 import type { DashboardDocket, ScheduleApi } from './dashboard-port.js';
 import { SESSION_COOKIE, type SessionStore } from './session.js';
 import type { Notice, Section, ViewContext } from './views/layout.js';
@@ -12,7 +12,8 @@ import type { Notice, Section, ViewContext } from './views/layout.js';
 /** What the dashboard's routes share. */
 export interface DashboardDeps {
   docket: DashboardDocket;
-  store: Store;
+  /** The Docket's job admin (`docket.jobs`): every job, queue, worker and stats read and action. */
+  jobs: JobAdminApi;
   ring: KeyRing;
   sessions: SessionStore;
   hub: EventStreamHub;

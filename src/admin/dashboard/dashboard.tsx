@@ -45,7 +45,7 @@ export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): D
   const sessions = new SessionStore(options.clock, options.sessions);
   const deps: DashboardDeps = {
     docket: options.docket,
-    store: options.docket.store,
+    jobs: options.docket.jobs,
     ring: options.ring,
     sessions,
     hub: options.hub,

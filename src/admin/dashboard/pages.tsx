@@ -16,12 +16,12 @@ import { WorkerRows, WorkersPage } from './views/workers.js';
 
 /** Each page renders whole, or (with `?part=`) only its live region, which htmx swaps in place. */
 export function registerPages(app: Hono<AuthEnv>, deps: DashboardDeps): void {
-  const { store } = deps;
+  const { jobs } = deps;
   const viewer = requireViewer(deps);
 
   app.get('/', viewer, async (c) => {
     const part = c.req.query('part');
-    if (part === 'charts') return html(c, <Charts throughput={await lastHourThroughput(store)} />);
+    if (part === 'charts') return html(c, <Charts throughput={await lastHourThroughput(jobs)} />);
     const data = await overviewData(deps, part !== 'live');
     const view = viewContext(c, deps, 'overview', noticeOf(c.req.query('done')));
     if (part === 'live') return html(c, <OverviewLive view={view} data={data} />);
@@ -37,7 +37,7 @@ export function registerPages(app: Hono<AuthEnv>, deps: DashboardDeps): void {
 
   app.get('/jobs/:id', viewer, async (c) => {
     const id = c.req.param('id');
-    const [job, now] = await Promise.all([store.getJob({ jobId: id }), store.now()]);
+    const [job, now] = await Promise.all([jobs.get(id), jobs.now()]);
     const view = viewContext(c, deps, 'jobs', noticeOf(c.req.query('done')));
     if (isFragment(c)) return job ? html(c, <JobDetail view={view} job={job} now={now} />) : c.body(null, 204);
     if (!job) return notFound(c, deps, 'jobs', `There is no job ${id}. It may have been deleted or pruned by retention.`);
@@ -61,7 +61,7 @@ export function registerPages(app: Hono<AuthEnv>, deps: DashboardDeps): void {
   });
 
   app.get('/workers', viewer, async (c) => {
-    const [workers, now] = await Promise.all([store.listWorkers({ aliveWithinMs: deps.workersAliveWithinMs }), store.now()]);
+    const [workers, now] = await Promise.all([jobs.listWorkers({ aliveWithinMs: deps.workersAliveWithinMs }), jobs.now()]);
     if (isFragment(c)) return html(c, <WorkerRows workers={workers} now={now} aliveWithinMs={deps.workersAliveWithinMs} />);
     return html(c, <WorkersPage view={viewContext(c, deps, 'workers')} workers={workers} now={now} aliveWithinMs={deps.workersAliveWithinMs} />);
   });
@@ -79,12 +79,12 @@ export function registerPages(app: Hono<AuthEnv>, deps: DashboardDeps): void {
 }
 
 export async function overviewData(deps: DashboardDeps, withCharts: boolean): Promise<OverviewData & { throughput: OverviewData['throughput'] }> {
-  const { store, docket } = deps;
+  const { jobs, docket } = deps;
   const [queues, workers, at, throughput] = await Promise.all([
-    store.listQueues(),
-    store.listWorkers({ aliveWithinMs: deps.workersAliveWithinMs }),
-    store.now(),
-    withCharts ? lastHourThroughput(store) : Promise.resolve(null),
+    jobs.listQueues(),
+    jobs.listWorkers({ aliveWithinMs: deps.workersAliveWithinMs }),
+    jobs.now(),
+    withCharts ? lastHourThroughput(jobs) : Promise.resolve(null),
   ]);
   const totals = emptyCounts();
   for (const q of queues) for (const s of JOB_STATES) totals[s] += q.counts[s];
@@ -104,13 +104,13 @@ export async function jobsData(c: DashContext, deps: DashboardDeps): Promise<Job
     order: q('order') === 'asc' ? 'asc' : 'desc',
     cursor: q('cursor') || null,
   };
-  const queuesP = deps.store.listQueues().then((qs) => qs.map((x) => x.queue));
+  const queuesP = deps.jobs.listQueues().then((qs) => qs.map((x) => x.queue));
   if (filter.state && !STATES.has(filter.state)) {
     return { filter, jobs: [], nextCursor: null, queues: await queuesP, error: `Unknown state "${filter.state}".` };
   }
   try {
-    const page = await deps.store.listJobs({
-      ...(filter.state ? { states: [filter.state as JobState] } : {}),
+    const page = await deps.jobs.list({
+      ...(filter.state ? { state: filter.state as JobState } : {}),
       ...(filter.queue ? { queue: filter.queue } : {}),
       ...(filter.name ? { name: filter.name } : {}),
       ...(filter.search ? { search: filter.search } : {}),

@@ -1,11 +1,17 @@
+import pino from 'pino';
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../core/clock.js';
+import { JobAdmin } from '../../jobs/job-admin.js';
+import { DocketEventEmitter } from '../../runtime/events.js';
 import type { Store } from '../../store/store.js';
 import { claimJob, enqueueOne, failure, settle } from '../../store/conformance/helpers.js';
 import { createMemoryStore } from '../../testing/index.js';
 import { lastHourThroughput, THROUGHPUT_BUCKETS } from './throughput.js';
 
 const MIN = 60_000;
+
+/** The job admin a Docket on `store` has (the dashboard reads through it). */
+const jobsOn = (store: Store) => new JobAdmin({ store, events: new DocketEventEmitter(pino({ enabled: false })), ready: () => store.migrate() });
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 /** Jobs finished at known times before NOW (store clock); returns the store at NOW. */
@@ -49,7 +55,7 @@ function expectHistory(t: Awaited<ReturnType<typeof lastHourThroughput>>): void 
 describe('lastHourThroughput', () => {
   test('per-minute buckets of the last hour from Store.jobTimeline', async () => {
     const store = await storeWithHistory();
-    expectHistory(await lastHourThroughput(store));
+    expectHistory(await lastHourThroughput(jobsOn(store)));
     await store.close();
   });
 
@@ -60,7 +66,7 @@ describe('lastHourThroughput', () => {
     const counting = Object.create(withoutTimeline, {
       jobStats: { value: (p: Parameters<NonNullable<Store['jobStats']>>[0]) => (calls++, store.jobStats!(p)) },
     }) as Store;
-    expectHistory(await lastHourThroughput(counting));
+    expectHistory(await lastHourThroughput(jobsOn(counting)));
     expect(calls).toBe(4);
     await store.close();
   });

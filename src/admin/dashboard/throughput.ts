@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { JobAdminApi } from '../../jobs/job-admin.js';
 
 /**
  * Jobs finished per minute over the last hour, for the overview charts.
@@ -28,10 +28,10 @@ export const THROUGHPUT_BUCKETS = 60;
 const WINDOWS_PER_CALL = 15;
 
 /** From jobTimeline where the store has it, else from jobStats windows (every store has jobStats). */
-export async function lastHourThroughput(store: Store, queue?: string): Promise<Throughput | null> {
+export async function lastHourThroughput(jobs: Pick<JobAdminApi, 'timeline' | 'stats'>, queue?: string): Promise<Throughput | null> {
   const q = queue === undefined ? {} : { queue };
-  if (store.jobTimeline) {
-    const tl = await store.jobTimeline({ bucketMs: THROUGHPUT_BUCKET_MS, buckets: THROUGHPUT_BUCKETS, ...q });
+  const tl = await jobs.timeline({ bucketMs: THROUGHPUT_BUCKET_MS, buckets: THROUGHPUT_BUCKETS, ...q });
+  if (tl) {
     return {
       at: tl.at,
       bucketMs: tl.bucketMs,
@@ -41,17 +41,16 @@ export async function lastHourThroughput(store: Store, queue?: string): Promise<
       cancelled: tl.buckets.map((b) => b.cancelled),
     };
   }
-  return fromWindows(store, q);
+  return fromWindows(jobs, q);
 }
 
-async function fromWindows(store: Store, q: { queue?: string }): Promise<Throughput> {
-  const jobStats = store.jobStats.bind(store);
+async function fromWindows(jobs: Pick<JobAdminApi, 'stats'>, q: { queue?: string }): Promise<Throughput> {
   const cumulative = { completed: [0], failed: [0], cancelled: [0] };
   let at: Date | null = null;
   for (let first = 1; first <= THROUGHPUT_BUCKETS; first += WINDOWS_PER_CALL) {
     const windowsMs = Array.from({ length: Math.min(WINDOWS_PER_CALL, THROUGHPUT_BUCKETS - first + 1) }, (_, i) => (first + i) * THROUGHPUT_BUCKET_MS);
     // runTimeWindowMs 1: the per-name run times are not needed here, so that part reads (almost) nothing
-    const s = await jobStats({ windowsMs, runTimeWindowMs: 1, ...q });
+    const s = await jobs.stats({ windowsMs, runTimeWindowMs: 1, ...q });
     at ??= s.at;
     for (const w of s.windows) {
       cumulative.completed.push(w.completed);

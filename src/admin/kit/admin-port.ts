@@ -1,29 +1,25 @@
 import type { Logger } from 'pino';
 import type { EnqueueOptions } from '../../core/config.js';
-import type { JobRecord } from '../../core/job.js';
 import type { Docket } from '../../docket.js';
+import type { JobAdminApi } from '../../jobs/job-admin.js';
 import type { DocketEventName, DocketListener } from '../../runtime/events.js';
 import type { ScheduleDetails, ScheduleInfo } from '../../scheduler/schedule-info.js';
-import type { CancelResult, Store } from '../../store/store.js';
 
 /**
- * What the admin API needs of a Docket: its public surface, structurally, so
- * the HTTP layer depends on nothing else (and a test may pass a wrapper).
- * Operations the Docket has go through it (it validates and emits events);
- * the rest (counts, workers, promote, delete, stats) read the Store.
+ * What the admin API and the dashboard need of a Docket: its public surface,
+ * structurally, so the admin layer depends on nothing else (and a test may
+ * pass a wrapper). Everything goes through the Docket: job reads and operator
+ * actions through its job admin (`docket.jobs`, src/jobs/job-admin.ts), the
+ * schedules through its schedule methods. No store here: the admin layer
+ * never reaches past the Docket.
  */
 export interface AdminDocket {
-  readonly store: Store;
+  /** Jobs, queues, workers, stats: reads and operator actions (cancel, retry, run now, delete, pause). */
+  readonly jobs: JobAdminApi;
   /** Per-queue settings of this process (the queues routes show concurrency). */
   readonly config?: { readonly queues: Readonly<Record<string, { readonly concurrency: number | null }>> };
   readonly logger?: Logger;
   enqueue(name: string, data: unknown, options?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
-  /** Throws JobNotFoundError for an unknown id. */
-  cancel(jobId: string, options?: { reason?: string }): Promise<Exclude<CancelResult, { outcome: 'not_found' }>>;
-  /** Finished -> waiting; JobNotFoundError / InvalidTransitionError otherwise. */
-  retry(jobId: string): Promise<JobRecord>;
-  pauseQueue(queue: string): Promise<void>;
-  resumeQueue(queue: string): Promise<void>;
   on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void;
   // The schedule operations (a Docket has them all). Optional so that a wrapper
   // without a scheduler still gets the rest of the API; the schedules routes are

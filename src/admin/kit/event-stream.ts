@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { DocketEventName, DocketListener } from '../../runtime/events.js';
-import type { QueueCounts, Store } from '../../store/store.js';
+import type { JobAdminApi } from '../../jobs/job-admin.js';
+import type { QueueCounts } from '../../store/store.js';
 
 /**
  * Server-sent events for `/api/v1/events`.
@@ -20,7 +21,7 @@ import type { QueueCounts, Store } from '../../store/store.js';
  */
 
 export interface EventStreamSource {
-  readonly store: Store;
+  readonly jobs: Pick<JobAdminApi, 'counts' | 'now'>;
   on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void;
 }
 
@@ -164,7 +165,7 @@ export class EventStreamHub {
     let counts: QueueCounts[];
     let at: Date;
     try {
-      [counts, at] = await Promise.all([this.source.store.countJobs(), this.source.store.now()]);
+      [counts, at] = await Promise.all([this.source.jobs.counts(), this.source.jobs.now()]);
     } catch (error) {
       this.options.onError?.(error);
       return;

@@ -111,9 +111,9 @@ const remove = apiRoute('admin', {
 });
 
 export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket, mw: RouteMiddleware, enqueueLimit: MiddlewareHandler<AuthEnv> | null): void {
-  const store = docket.store;
+  const jobs = docket.jobs;
   const mustGet = async (jobId: string): Promise<JobRecord> => {
-    const job = await store.getJob({ jobId });
+    const job = await jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
     return job;
   };
@@ -121,8 +121,8 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
   guard(app, listJobs, mw);
   app.openapi(listJobs, async (c) => {
     const q = c.req.valid('query');
-    const page = await store.listJobs({
-      states: q.state ? (q.state.split(',') as JobState[]) : undefined,
+    const page = await jobs.list({
+      state: q.state ? (q.state.split(',') as JobState[]) : undefined,
       queue: q.queue,
       name: q.name,
       createdAfter: q.createdAfter ? new Date(q.createdAfter) : undefined,
@@ -145,7 +145,7 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (options as Record<string, unknown>)[k] = v;
     if (runAt !== undefined) options.runAt = new Date(runAt);
     const { id, created } = await docket.enqueue(name, data === undefined ? null : data, options);
-    const job = await store.getJob({ jobId: id });
+    const job = await jobs.get(id);
     const body = { id, created, job: job ? jobView(job) : null };
     if (created) {
       c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
@@ -157,7 +157,7 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
   guard(app, cancel, mw);
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await docket.cancel(id, { reason: 'cancelled through the admin API' });
+    const r = await jobs.cancel(id, { reason: 'cancelled through the admin API' });
     switch (r.outcome) {
       case 'already_finished':
         throw new InvalidTransitionError(r.job.state, 'cancelled', id);
@@ -169,29 +169,17 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
   });
 
   guard(app, retry, mw);
-  app.openapi(retry, async (c) => c.json(jobView(await docket.retry(c.req.valid('param').id)), 200));
+  app.openapi(retry, async (c) => c.json(jobView(await jobs.retry(c.req.valid('param').id)), 200));
 
   guard(app, runNow, mw);
   app.openapi(runNow, async (c) => {
-    const job = await mustGet(c.req.valid('param').id);
-    if (job.state === 'waiting') return c.json({ action: 'none' as const, job: jobView(job) }, 200);
-    if (job.state === 'delayed') {
-      const promoted = await store.promoteJob({ jobId: job.id });
-      if (promoted) return c.json({ action: 'promoted' as const, job: jobView(promoted) }, 200);
-      // it became due, was claimed or cancelled meanwhile: report what it is now
-      const now = await mustGet(job.id);
-      if (now.state === 'waiting') return c.json({ action: 'none' as const, job: jobView(now) }, 200);
-      throw new InvalidTransitionError(now.state, 'waiting', job.id);
-    }
-    // finished: the same as retry; active: retry refuses (409)
-    return c.json({ action: 'retried' as const, job: jobView(await docket.retry(job.id)) }, 200);
+    const { action, job } = await jobs.runNow(c.req.valid('param').id);
+    return c.json({ action, job: jobView(job) }, 200);
   });
 
   guard(app, remove, mw);
   app.openapi(remove, async (c) => {
-    const { id } = c.req.valid('param');
-    // the store refuses an active job itself (INVALID_TRANSITION -> 409), atomically
-    if (!(await store.deleteJob({ jobId: id }))) throw new JobNotFoundError(id);
+    await jobs.delete(c.req.valid('param').id);
     return c.body(null, 204);
   });
 }

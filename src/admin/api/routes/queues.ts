@@ -44,12 +44,12 @@ const resume = apiRoute('admin', {
 export function registerQueueRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket, mw: RouteMiddleware): void {
   const view = (q: QueueInfo) => ({ queue: q.queue, paused: q.paused, concurrency: docket.config?.queues[q.queue]?.concurrency ?? null, counts: q.counts });
   const one = async (queue: string) => {
-    const found = (await docket.store.listQueues()).find((q) => q.queue === queue);
+    const found = (await docket.jobs.listQueues()).find((q) => q.queue === queue);
     return view(found ?? { queue, paused: false, counts: emptyCounts() });
   };
 
   guard(app, listQueues, mw);
-  app.openapi(listQueues, async (c) => c.json({ queues: (await docket.store.listQueues()).map(view) }, 200));
+  app.openapi(listQueues, async (c) => c.json({ queues: (await docket.jobs.listQueues()).map(view) }, 200));
 
   guard(app, getQueue, mw);
   app.openapi(getQueue, async (c) => c.json(await one(c.req.valid('param').queue), 200));
@@ -57,14 +57,14 @@ export function registerQueueRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDock
   guard(app, pause, mw);
   app.openapi(pause, async (c) => {
     const { queue } = c.req.valid('param');
-    await docket.pauseQueue(queue);
+    await docket.jobs.pauseQueue(queue);
     return c.json(await one(queue), 200);
   });
 
   guard(app, resume, mw);
   app.openapi(resume, async (c) => {
     const { queue } = c.req.valid('param');
-    await docket.resumeQueue(queue);
+    await docket.jobs.resumeQueue(queue);
     return c.json(await one(queue), 200);
   });
 }

@@ -330,12 +330,8 @@ describe('a Docket wrapper without the schedule operations', () => {
     sf = schedulerFixture(T0);
     const d = sf.docket();
     const bare: AdminDocket = {
-      store: d.store,
+      jobs: d.jobs,
       enqueue: (name, data, options) => d.enqueue(name, data, options),
-      cancel: (id, options) => d.cancel(id, options),
-      retry: (id) => d.retry(id),
-      pauseQueue: (q) => d.pauseQueue(q),
-      resumeQueue: (q) => d.resumeQueue(q),
       on: (event, listener) => d.on(event, listener),
     };
     f = adminFixtureOn(bare as Docket, { clock: sf.clock }, false);

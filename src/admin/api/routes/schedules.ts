@@ -240,7 +240,7 @@ export function registerScheduleRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminD
   guard(app, trigger, mw, ...(enqueueLimit ? [enqueueLimit] : []));
   app.openapi(trigger, async (c) => {
     const { id, created } = await api.triggerSchedule(c.req.valid('param').name);
-    const job = await docket.store.getJob({ jobId: id });
+    const job = await docket.jobs.get(id);
     c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
     // A manual fire has no idempotency key, so it always creates a job.
     return c.json({ id, created, job: job ? jobView(job) : null }, 201);

@@ -53,13 +53,13 @@ const stats = apiRoute('read', {
 });
 
 export function registerStatsRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket, mw: RouteMiddleware): void {
-  const store = docket.store;
+  const jobs = docket.jobs;
   guard(app, stats, mw);
   app.openapi(stats, async (c) => {
     const { queue } = c.req.valid('query');
     const [counts, s] = await Promise.all([
-      store.countJobs(queue === undefined ? undefined : { queue }),
-      store.jobStats({ windowsMs: [...STATS_WINDOWS_MS], runTimeWindowMs: STATS_RUN_TIME_WINDOW_MS, ...(queue === undefined ? {} : { queue }) }),
+      jobs.counts(queue === undefined ? undefined : { queue }),
+      jobs.stats({ windowsMs: [...STATS_WINDOWS_MS], runTimeWindowMs: STATS_RUN_TIME_WINDOW_MS, ...(queue === undefined ? {} : { queue }) }),
     ]);
     const totals = emptyCounts();
     for (const q of counts) for (const state of JOB_STATES) totals[state] += q.counts[state];

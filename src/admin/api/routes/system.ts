@@ -54,12 +54,12 @@ export function registerSystemRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDoc
   guard(app, healthz, mw);
   app.openapi(healthz, async (c) => {
     try {
-      await docket.store.countJobs({ queue: HEALTH_PROBE_QUEUE });
+      await docket.jobs.counts({ queue: HEALTH_PROBE_QUEUE });
     } catch (error) {
       // public route: the detail stays generic, the cause goes to the server log
       throw new HttpProblem('STORE_ERROR', 'the store did not answer', {}, {}, { cause: error });
     }
-    return c.json({ status: 'ok' as const, store: docket.store.kind }, 200);
+    return c.json({ status: 'ok' as const, store: docket.jobs.storeKind }, 200);
   });
 
   const metrics = metricsRoute(deps.publicMetrics ? 'public' : 'read');

@@ -25,7 +25,7 @@ export function registerWorkerRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDoc
   guard(app, listWorkers, mw);
   app.openapi(listWorkers, async (c) => {
     const aliveWithinMs = c.req.valid('query').aliveWithinMs ?? DEFAULT_WORKER_ALIVE_WITHIN_MS;
-    const workers = await docket.store.listWorkers({ aliveWithinMs });
+    const workers = await docket.jobs.listWorkers({ aliveWithinMs });
     return c.json(
       { workers: workers.map((w) => ({ ...w, startedAt: w.startedAt.toISOString(), lastHeartbeatAt: w.lastHeartbeatAt.toISOString() })) },
       200,
