@@ -90,6 +90,20 @@ export default tseslint.config(
     },
   },
   {
+    // The admin surfaces go through the Docket's job admin (docket.jobs), never its store.
+    files: ['src/admin/**/*.ts', 'src/admin/**/*.tsx', 'src/cli/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test-support/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='docket'][property.name='store']",
+          message: 'go through the Docket (docket.jobs, src/jobs/job-admin.ts), not around it to its store.',
+        },
+      ],
+    },
+  },
+  {
     // The CLI and tests are the edges: they may print.
     files: ['src/cli/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
