@@ -1,5 +1,5 @@
 /**
- * The demo behind `npm start` (`docket serve --config src/demo/docket.config.ts
+ * The demo behind `npm start` (`docket serve --config demo/docket.config.ts
  * --store sqlite:./docket.db`): a small shop's background work, producing a
  * steady, realistic stream of jobs to watch in the admin API and the terminal.
  *
@@ -13,8 +13,9 @@
  *   slow partner that sometimes exceeds the job's timeout: the attempt times
  *   out and is retried.
  *
- * It imports docket by relative path because it lives inside the package;
- * your own docket.config.ts imports from 'docket'.
+ * It imports docket by relative path because it lives in docket's repository
+ * (outside what the package ships); your own docket.config.ts imports from
+ * 'docket'.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineConfig, PermanentError, type Docket } from '../src/index.js';
