@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DocketEventEmitter } from '../events.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
 import type { Store } from '../store/store.js';
 
 /** Jobs one rescue call handles; a full batch means "run again at once". */
