@@ -1,3 +1,5 @@
+import { FINISHED_STATES } from '../../core/job.js';
+
 /**
  * All SQL of the SQLite store, named after the Store method that runs it.
  * Times are integer ms from the store's clock, bound as parameters (never
@@ -201,7 +203,7 @@ export const SQL = {
 
 // ---------------------------------------------------------------- listJobs (filters vary)
 
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+const FINISHED = new Set<string>(FINISHED_STATES);
 
 export interface ListJobsFilter {
   queue: boolean;
