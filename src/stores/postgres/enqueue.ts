@@ -1,10 +1,10 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { ValidationError } from '../../core/errors.js';
 import type { NewJob } from '../../core/job.js';
 import { EnqueueBatcher } from '../../store/enqueue-batcher.js';
 import { checkEnqueue } from '../../store/input.js';
 import type { EnqueueParams, EnqueueResult, StoreCapabilities } from '../../store/store.js';
-import { holdClient } from './held-client.js';
+import { inTransaction } from './held-client.js';
 import { enqueueStatement, type Queryable } from './enqueue-statement.js';
 import type { HotQueries } from './hot-queries.js';
 import { jobsAvailablePayload, type Notifier } from './notifier.js';
@@ -61,7 +61,7 @@ export class Enqueuer {
       results =
         unique.length <= ENQUEUE_CHUNK
           ? await enqueueStatement(this.d.pool, this.d.queries, unique, uniqueData, sendNow, this.d.channel)
-          : await this.inTransaction((c) => this.chunks(c, unique, uniqueData, sendNow));
+          : await inTransaction(this.d.pool, (c) => this.chunks(c, unique, uniqueData, sendNow));
     } catch (e) {
       throw toStoreError(e, 'enqueue');
     }
@@ -127,23 +127,6 @@ export class Enqueuer {
       out.push(...(await enqueueStatement(db, this.d.queries, jobs.slice(i, i + ENQUEUE_CHUNK), data.slice(i, i + ENQUEUE_CHUNK), i === 0 ? notify : [], this.d.channel)));
     }
     return out;
-  }
-
-  private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.d.pool.connect();
-    const unhold = holdClient(client);
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      unhold();
-      client.release();
-    }
   }
 }
 

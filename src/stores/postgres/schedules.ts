@@ -19,7 +19,7 @@ import {
 } from '../../store/schedule-store.js';
 import type { EnqueueResult } from '../../store/store.js';
 import type { Queryable } from './enqueue.js';
-import { holdClient } from './held-client.js';
+import { inTransaction } from './held-client.js';
 import type { NamedQuery } from './hot-queries.js';
 import type { ScheduleQueries } from './schedules-queries.js';
 import { toStoreError } from './errors.js';
@@ -217,29 +217,10 @@ export class PgSchedules implements ScheduleStore {
   /** Runs fn in one transaction on one pooled connection; any failure rolls back and becomes a STORE_ERROR. */
   private async tx<T>(operation: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
     this.host.assertOpen();
-    let client: PoolClient;
     try {
-      client = await this.host.pool.connect();
+      return await inTransaction(this.host.pool, fn);
     } catch (e) {
       throw toStoreError(e, operation);
-    }
-    const unhold = holdClient(client);
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      // A connection that cannot even roll back is dropped rather than handed out again.
-      broken = await client.query('ROLLBACK').then(
-        () => false,
-        () => true,
-      );
-      throw toStoreError(e, operation);
-    } finally {
-      unhold();
-      client.release(broken);
     }
   }
 }
