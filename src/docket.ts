@@ -7,7 +7,6 @@ import type { JobRecord, NewJob } from './core/job.js';
 import type { TriggerInput } from './core/schedule-trigger.js';
 import { assertName, describe } from './core/validate.js';
 import { resolveDocketOptions, type DocketOptions } from './docket-options.js';
-import { MicroBatcher } from './enqueue/micro-batcher.js';
 import { buildNewJob } from './enqueue/new-job.js';
 import { JobAdmin, type CancelRequestResult, type ListJobsQuery } from './jobs/job-admin.js';
 import { JobRegistry, resolveJobDefinition, type DefineJobOptions, type JobDefinition } from './jobs/job-definition.js';
@@ -75,7 +74,6 @@ export class Docket {
   private readonly registry = new JobRegistry();
   /** Started in order, stopped in reverse. */
   private readonly services: Service[] = [];
-  private readonly batcher: MicroBatcher<NewJob, EnqueueResult>;
   private ready: Promise<void> | null = null;
   private lifecycle: Promise<void> = Promise.resolve();
   private started = false;
@@ -98,7 +96,6 @@ export class Docket {
     if (this.config.worker.enabled) this.services.push(this.worker);
     if (this.config.maintenance.enabled) this.services.push(this.maintenance);
     if (this.schedulerConfig.enabled) this.services.push(this.scheduler);
-    this.batcher = new MicroBatcher((jobs) => this.store.enqueue({ jobs }));
   }
 
   // ---------------------------------------------------------------- jobs
@@ -123,14 +120,14 @@ export class Docket {
   /**
    * Enqueues a job by name. Validation (name, options, data) happens first and
    * throws a ValidationError / UnknownJobError with nothing written; then
-   * concurrent calls share one store transaction (micro-batching).
+   * the store groups concurrent calls into one transaction (its EnqueueBatcher).
    */
   async enqueue<TResult = unknown>(name: string, data: unknown, options?: EnqueueCallOptions): Promise<EnqueuedJob<TResult>> {
     const { tx, rest } = splitTx(options);
     const def = this.registry.require(assertName('name', name));
     const job = await buildNewJob(def, data, rest, this.config.maxPayloadBytes);
     await this.ensureReady();
-    const [result] = tx === undefined ? [await this.batcher.add(job)] : await this.store.enqueue({ jobs: [job], tx });
+    const [result] = await this.store.enqueue(tx === undefined ? { jobs: [job] } : { jobs: [job], tx });
     return this.enqueued<TResult>(result!, job);
   }
 

@@ -4,7 +4,9 @@
 export const JOB_STATES = ['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+/** The states a job ends in; every layer (and each store's SQL) takes the set from here. */
+export type FinishedState = Extract<JobState, 'completed' | 'failed' | 'cancelled'>;
+export const FINISHED_STATES: readonly FinishedState[] = ['completed', 'failed', 'cancelled'];
 export const UNFINISHED_STATES: readonly JobState[] = ['waiting', 'delayed', 'active'];
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

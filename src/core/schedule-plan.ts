@@ -186,11 +186,11 @@ export function planInitialSlot(input: { trigger: Trigger; policy: SchedulePolic
  * most recent ones) and skip the rest, to be recorded as `max-running`. Run
  * it where the count is read, in the same transaction as the enqueue.
  */
-export function limitByMaxRunning(
-  fires: readonly PlannedFire[],
+export function limitByMaxRunning<F extends PlannedFire>(
+  fires: readonly F[],
   running: number,
   maxRunning: number | null,
-): { enqueue: PlannedFire[]; skipped: PlannedFire[] } {
+): { enqueue: F[]; skipped: F[] } {
   if (maxRunning === null) return { enqueue: [...fires], skipped: [] };
   const room = Math.max(0, maxRunning - running);
   const cut = Math.max(0, fires.length - room);

@@ -70,8 +70,8 @@ export interface JobAdminApi {
   /** Workers of every process seen within `aliveWithinMs` (store clock). */
   listWorkers(params: { aliveWithinMs: number }): Promise<WorkerInfo[]>;
   stats(params: JobStatsParams): Promise<JobStats>;
-  /** Per-bucket finished counts in one pass; null where the store has no timeline (use `stats` windows). */
-  timeline(params: JobTimelineParams): Promise<JobTimeline | null>;
+  /** Per-bucket finished counts in one pass over the jobs finished in the span. */
+  timeline(params: JobTimelineParams): Promise<JobTimeline>;
 }
 
 export interface JobAdminDeps {
@@ -215,11 +215,9 @@ export class JobAdmin implements JobAdminApi {
     return this.deps.store.jobStats(params);
   }
 
-  async timeline(params: JobTimelineParams): Promise<JobTimeline | null> {
-    const store = this.deps.store;
-    if (!store.jobTimeline) return null;
+  async timeline(params: JobTimelineParams): Promise<JobTimeline> {
     await this.deps.ready();
-    return store.jobTimeline(params);
+    return this.deps.store.jobTimeline(params);
   }
 
   private async mustGet(jobId: string): Promise<JobRecord> {

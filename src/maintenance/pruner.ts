@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { retentionFor, type CoreConfig } from '../core/config.js';
+import { FINISHED_STATES } from '../core/job.js';
 import type { Store } from '../store/store.js';
 
 /** Deletions per store call, so one prune never holds the writer for long. */
 export const PRUNE_BATCH_SIZE = 1_000;
-
-const FINISHED = ['completed', 'failed', 'cancelled'] as const;
 
 /**
  * Applies retention to every queue the store knows: finished jobs older than
@@ -17,7 +16,7 @@ export async function pruneFinishedJobs(deps: { store: Store; config: CoreConfig
   let total = 0;
   for (const { queue } of await store.listQueues()) {
     const policy = retentionFor(config, queue);
-    for (const state of FINISHED) {
+    for (const state of FINISHED_STATES) {
       const { maxAgeMs, maxCount } = policy[state];
       if (maxAgeMs === null && maxCount === null) continue;
       for (;;) {

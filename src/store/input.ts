@@ -1,25 +1,40 @@
+import { MAX_PRIORITY, MIN_PRIORITY } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
-import { JOB_STATES, type JobState, type NewJob } from '../core/job.js';
+import { FINISHED_STATES, JOB_STATES, type JobState, type NewJob } from '../core/job.js';
 import type { AttemptOutcome, LeasedTransition } from '../core/outcome.js';
 import { assertName, describe } from '../core/validate.js';
-import type { ClaimParams, ListJobsParams, PruneParams } from './store.js';
+import type { ClaimParams, EnqueueParams, JobStatsParams, JobTimelineParams, ListJobsParams, PruneParams, StoreCapabilities } from './store.js';
 
 /**
  * Checks on what callers hand a store, shared by every store so each refuses
  * the same input with the same codes and messages. Core validates user input
- * first; these guard the store's own invariants, before any write, so a bad
- * batch writes nothing.
+ * first (options, defaults, the payload's JSON shape); these guard the store's
+ * own contract, once per Store call, before any write, so a bad batch writes
+ * nothing. Every store runs exactly these for enqueue, claimFire and
+ * triggerSchedule (NewJob), stats and timeline.
  */
 
-export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
+/**
+ * Checks a Store.enqueue batch (or a fire's jobs) and returns each job's
+ * payload parsed: every store builds the new job's record from it, and a
+ * store that embeds `dataJson` in a larger JSON document (PostgreSQL) relies
+ * on it being exactly one JSON value.
+ */
+export function checkNewJobs(jobs: NewJob[]): unknown[] {
   if (!Array.isArray(jobs)) throw invalid('jobs', `jobs must be an array (got ${describe(jobs)})`);
+  const data = new Array<unknown>(jobs.length);
   jobs.forEach((job: Partial<NewJob>, i) => {
     const f = (k: string): string => `jobs[${i}].${k}`;
     if (typeof job !== 'object' || job === null) throw invalid(`jobs[${i}]`, `jobs[${i}] must be an object`);
     assertName(f('name'), job.name);
     assertName(f('queue'), job.queue);
     if (typeof job.dataJson !== 'string') throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} must be a JSON string`);
-    int(f('priority'), job.priority, -1e9, 1e9);
+    try {
+      data[i] = JSON.parse(job.dataJson) as unknown;
+    } catch {
+      throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} is not valid JSON`);
+    }
+    int(f('priority'), job.priority, MIN_PRIORITY, MAX_PRIORITY);
     num(f('delayMs'), job.delayMs, 0);
     if (job.runAt !== null && !isDate(job.runAt)) throw invalid(f('runAt'), `${f('runAt')} must be a valid Date or null`);
     int(f('maxAttempts'), job.maxAttempts, 1, 1e9);
@@ -31,7 +46,29 @@ export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
     bool(f('releaseKeyOnFailure'), job.releaseKeyOnFailure);
     if (job.scheduleName !== null && typeof job.scheduleName !== 'string') throw invalid(f('scheduleName'), `${f('scheduleName')} must be a string or null`);
     if (job.fireTime !== null && !isDate(job.fireTime)) throw invalid(f('fireTime'), `${f('fireTime')} must be a valid Date or null`);
+    // Text a store keeps as text: PostgreSQL cannot hold NUL, so no store takes it.
+    noNul(f('idempotencyKey'), job.idempotencyKey);
+    noNul(f('scheduleName'), job.scheduleName);
   });
+  return data;
+}
+
+/**
+ * Store.enqueue's input, once per call: the jobs (checkNewJobs, returning
+ * their parsed payloads) and `tx`, which only a store declaring
+ * `capabilities.transactionalEnqueue` accepts (its shape is the store's to check).
+ */
+export function checkEnqueue(params: EnqueueParams, capabilities: StoreCapabilities): { jobs: NewJob[]; data: unknown[]; tx: unknown } {
+  if (typeof params !== 'object' || params === null) throw invalid('params', `enqueue takes { jobs, tx? } (got ${describe(params)})`);
+  const tx = params.tx ?? undefined;
+  if (tx !== undefined && !capabilities.transactionalEnqueue) {
+    throw invalid('tx', 'this store cannot join a caller transaction (capabilities.transactionalEnqueue is false)');
+  }
+  return { jobs: params.jobs, data: checkNewJobs(params.jobs), tx };
+}
+
+function noNul(field: string, v: string | null | undefined): void {
+  if (typeof v === 'string' && v.includes('\u0000')) throw invalid(field, `${field} must not contain NUL characters`);
 }
 
 export function checkClaim(p: ClaimParams): void {
@@ -76,7 +113,7 @@ export function checkLeaseMs(leaseMs: unknown): void {
 
 export function checkPrune(p: PruneParams): void {
   assertName('queue', p.queue);
-  if (!['completed', 'failed', 'cancelled'].includes(p.state)) throw invalid('state', `state must be completed, failed or cancelled (got ${describe(p.state)})`);
+  if (!FINISHED_STATES.includes(p.state)) throw invalid('state', `state must be ${FINISHED_STATES.join(', ')} (got ${describe(p.state)})`);
   if (p.maxAgeMs !== null) int('maxAgeMs', p.maxAgeMs, 0, Number.MAX_SAFE_INTEGER);
   if (p.maxCount !== null) int('maxCount', p.maxCount, 0, Number.MAX_SAFE_INTEGER);
   int('limit', p.limit, 1, 1_000_000);
@@ -125,4 +162,52 @@ export function checkProgress(updates: Array<{ jobId: string; leaseToken: string
     if (p.total !== null && (typeof p.total !== 'number' || !Number.isFinite(p.total))) throw invalid(`${f}.total`, `${f}.total must be a finite number or null`);
     if (p.message !== null && typeof p.message !== 'string') throw invalid(`${f}.message`, `${f}.message must be a string or null`);
   });
+}
+
+/** Window lengths and the run-time window of jobStats: at most 366 days each. */
+export const MAX_STATS_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
+export const MAX_STATS_WINDOWS = 16;
+
+/** Store.jobStats's input; returns the queue filter (undefined: all queues). */
+export function checkStats(p: JobStatsParams): { queue: string | undefined } {
+  if (typeof p !== 'object' || p === null) throw invalid('params', `jobStats takes { windowsMs, runTimeWindowMs, queue? } (got ${describe(p)})`);
+  if (!Array.isArray(p.windowsMs) || p.windowsMs.length === 0 || p.windowsMs.length > MAX_STATS_WINDOWS) {
+    throw invalid('windowsMs', `windowsMs must be a list of 1 to ${MAX_STATS_WINDOWS} window lengths`);
+  }
+  p.windowsMs.forEach((w, i) => int(`windowsMs[${i}]`, w, 1, MAX_STATS_WINDOW_MS));
+  int('runTimeWindowMs', p.runTimeWindowMs, 1, MAX_STATS_WINDOW_MS);
+  return { queue: p.queue === undefined ? undefined : assertName('queue', p.queue) };
+}
+
+export const MAX_TIMELINE_BUCKETS = 1_440;
+export const MAX_TIMELINE_SPAN_MS = MAX_STATS_WINDOW_MS;
+
+/** Store.jobTimeline's input, resolved. */
+export function checkTimeline(p: JobTimelineParams): { bucketMs: number; buckets: number; queue: string | undefined } {
+  if (typeof p !== 'object' || p === null) throw invalid('params', `jobTimeline takes { bucketMs, buckets, queue? } (got ${describe(p)})`);
+  const bucketMs = int('bucketMs', p.bucketMs, 1, MAX_TIMELINE_SPAN_MS);
+  const buckets = int('buckets', p.buckets, 1, MAX_TIMELINE_BUCKETS);
+  if (bucketMs * buckets > MAX_TIMELINE_SPAN_MS) throw invalid('buckets', `buckets * bucketMs must be at most ${MAX_TIMELINE_SPAN_MS} ms (366 days)`);
+  return { bucketMs, buckets, queue: p.queue === undefined ? undefined : assertName('queue', p.queue) };
+}
+
+/** upsertSchedules's input: an array of declarations with distinct valid names; returns the names. */
+export function checkUpsertSchedules(params: { schedules: Array<{ name: string }> }): string[] {
+  if (!Array.isArray(params?.schedules)) throw invalid('schedules', 'schedules must be an array');
+  const names = params.schedules.map((d, i) => assertName(`schedules[${i}].name`, d?.name));
+  if (new Set(names).size !== names.length) throw invalid('schedules', 'schedules declares a name twice');
+  return names;
+}
+
+/** listDueSchedules's input. */
+export function checkDueSchedules(params: { lookaheadMs: number; limit: number }): void {
+  if (typeof params !== 'object' || params === null) throw invalid('params', 'listDueSchedules takes { lookaheadMs, limit }');
+  int('lookaheadMs', params.lookaheadMs, 0, Number.MAX_SAFE_INTEGER);
+  int('limit', params.limit, 0, 1_000_000);
+}
+
+/** listScheduleFires's input. */
+export function checkScheduleFires(params: { name: string; limit: number }): void {
+  if (typeof params !== 'object' || params === null) throw invalid('params', 'listScheduleFires takes { name, limit }');
+  int('limit', params.limit, 0, 1_000_000);
 }

@@ -1,4 +1,4 @@
-import type { ClaimedJob, JobProgress, JobRecord, JobState, NewJob } from '../core/job.js';
+import type { ClaimedJob, FinishedState, JobProgress, JobRecord, JobState, NewJob } from '../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../core/outcome.js';
 import type { ScheduleStore } from './schedule-store.js';
 
@@ -143,11 +143,9 @@ export interface Store extends ScheduleStore {
    * start = now - buckets * bucketMs (a job finished at now itself counts in
    * the last bucket). One pass over the jobs finished in the span, where
    * jobStats windows would read them once per window. Only jobs still stored
-   * count. Optional so each store can add it in its own change (the
-   * dashboard falls back to jobStats windows); the conformance suite fails
-   * for a store without it.
+   * count.
    */
-  jobTimeline?(params: JobTimelineParams): Promise<JobTimeline>;
+  jobTimeline(params: JobTimelineParams): Promise<JobTimeline>;
 }
 
 export interface JobTimelineParams {
@@ -185,12 +183,16 @@ export type StoreNotification =
   | { type: 'jobs-available'; queue: string }
   | { type: 'cancel-requested'; jobId: string };
 
+/**
+ * What a store can do that others cannot, declared so shared code can branch
+ * on it. Only capabilities something reads at run time are listed: the store
+ * kernel's enqueue check (store/input.ts checkEnqueue) reads
+ * `transactionalEnqueue`. Push of wake-ups and cancel requests is not a
+ * capability: every store pushes to its own process's subscribers (the
+ * conformance suite requires it), and workers poll as well.
+ */
 export interface StoreCapabilities {
-  /** Tells other processes' workers about new jobs by push (LISTEN/NOTIFY, blocking pop). */
-  crossProcessWakeups: boolean;
-  /** Tells a job's worker about a cancel request by push rather than at its next heartbeat. */
-  cancelPush: boolean;
-  /** `enqueue({ tx })` joins the caller's own transaction. */
+  /** `enqueue({ tx })` joins the caller's own transaction; other stores refuse `tx`. */
   transactionalEnqueue: boolean;
 }
 
@@ -256,7 +258,7 @@ export type CancelResult =
 
 export interface PruneParams {
   queue: string;
-  state: 'completed' | 'failed' | 'cancelled';
+  state: FinishedState;
   /** Delete jobs that finished longer ago than this. */
   maxAgeMs: number | null;
   /** Keep at most this many (the most recently finished). */

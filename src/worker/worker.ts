@@ -341,7 +341,7 @@ export class Worker implements Service {
   }
 
   private startAttempt(b: BufferedJob): void {
-    const { registry, clock, events, config } = this.deps;
+    const { registry, clock, config } = this.deps;
     const job = b.job;
     const def = registry.get(job.name);
     const now = clock.now();
@@ -401,10 +401,9 @@ export class Worker implements Service {
   private written(ended: Ended, result: TransitionResult): void {
     this.outage.succeeded();
     if (ended instanceof Attempt) {
-      this.forget(ended);
       // The start came with the outcome: the store learned both at once.
       if (result === 'applied') this.announceStart(ended);
-      this.unannounced.delete(ended);
+      this.forget(ended);
     }
     if (result === 'applied') this.emitOutcome(ended, ended.outcome!);
     else this.emitLeaseLost(ended.job);

@@ -58,16 +58,4 @@ describe('lastHourThroughput', () => {
     expectHistory(await lastHourThroughput(jobsOn(store)));
     await store.close();
   });
-
-  test('a store without jobTimeline gets the same buckets from jobStats windows', async () => {
-    const store = await storeWithHistory();
-    const withoutTimeline = Object.create(store, { jobTimeline: { value: undefined } }) as Store;
-    let calls = 0;
-    const counting = Object.create(withoutTimeline, {
-      jobStats: { value: (p: Parameters<NonNullable<Store['jobStats']>>[0]) => (calls++, store.jobStats!(p)) },
-    }) as Store;
-    expectHistory(await lastHourThroughput(jobsOn(counting)));
-    expect(calls).toBe(4);
-    await store.close();
-  });
 });

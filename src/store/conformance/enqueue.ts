@@ -196,6 +196,7 @@ export function enqueueTests(test: Define): void {
   test('bad field values are rejected with a typed error', async (store) => {
     const bad: Array<Partial<Parameters<typeof newJob>[0]>> = [
       { priority: 1.5 },
+      { priority: 1_000_001 },
       { maxAttempts: 0 },
       { delayMs: -1 },
       { runAt: new Date(Number.NaN) },
@@ -212,5 +213,30 @@ export function enqueueTests(test: Define): void {
         expect(typeof (e as { code?: unknown }).code, JSON.stringify(b)).toBe('string');
       });
     }
+  });
+
+  test('a payload that is not one JSON value, and NUL in stored text, are refused alike by every store', async (store) => {
+    await enqueueOne(store, { data: 'existing' });
+    await expectUnchanged(store, async () => {
+      const e = await expectCode(store.enqueue({ jobs: [newJob(), { ...newJob(), dataJson: '{"a":1} {"b":2}' }] }), 'INVALID_DATA');
+      expect(e).toMatchObject({ field: 'jobs[1].dataJson' });
+      await expectCode(store.enqueue({ jobs: [{ ...newJob(), dataJson: '' }] }), 'INVALID_DATA');
+      expect(await expectCode(store.enqueue({ jobs: [newJob({ idempotencyKey: 'a\u0000b' })] }), 'INVALID_OPTION')).toMatchObject({ field: 'jobs[0].idempotencyKey' });
+      expect(await expectCode(store.enqueue({ jobs: [newJob({ scheduleName: 'a\u0000b' })] }), 'INVALID_OPTION')).toMatchObject({ field: 'jobs[0].scheduleName' });
+    });
+  });
+
+  test('concurrent enqueue calls each get their own results, in order, and one bad call fails alone', async (store) => {
+    const calls = Array.from({ length: 20 }, (_, i) => (i === 7 ? [newJob({ data: i }), newJob({ queue: 'bad queue!' })] : [newJob({ data: i }), newJob({ data: i, idempotencyKey: `k${i % 5}` })]));
+    const settled = await Promise.allSettled(calls.map((jobs) => store.enqueue({ jobs })));
+    expect(settled.map((r) => r.status)).toEqual(calls.map((_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+    settled.forEach((r, i) => {
+      if (r.status !== 'fulfilled') return;
+      // The second job's key k(i % 5) is held by the earliest call that used it.
+      expect(r.value.map((x) => x.job?.data)).toEqual([i, i % 5]);
+    });
+    // A key taken by an earlier call is returned, not inserted again.
+    const keyed = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value[1]!] : []));
+    expect(new Set(keyed.map((x) => x.id)).size).toBe(5);
   });
 }

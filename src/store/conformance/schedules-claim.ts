@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { fireKey } from '../../core/schedule.js';
 import { FIRE_HISTORY_LIMIT } from '../schedule-store.js';
 import type { Define } from './harness.js';
-import { claimJob, failure, nextNotification, QUEUE, settle, storeNow } from './helpers.js';
+import { claimJob, expectCode, failure, nextNotification, QUEUE, settle, storeNow } from './helpers.js';
 import { MINUTE, claimOf, declaration, fire, pastMinute, scheduleJobs, stateOf } from './schedules-helpers.js';
 
 /** claimFire: exactly one job per (schedule, fire time), maxRunning, missed fires, resume. */
@@ -166,5 +166,22 @@ export function scheduleClaimTests(test: Define): void {
     // Trimming the history leaves the jobs alone.
     const [counts] = await store.countJobs({ queue: QUEUE });
     expect(counts!.counts.waiting + counts!.counts.delayed).toBe(times.length);
+  });
+
+  test('claimFire and triggerSchedule check their jobs as enqueue does, before anything is written', async (store) => {
+    const base = await pastMinute(store);
+    await store.upsertSchedules({ schedules: [declaration('v', base)], removeUndeclared: false });
+    const state = await stateOf(store, 'v');
+    const plan = claimOf(state, [base + MINUTE, base + 2 * MINUTE], base + 3 * MINUTE);
+    const badQueue = { ...plan, fires: [plan.fires[0]!, { ...plan.fires[1]!, job: { ...plan.fires[1]!.job, queue: 'not a queue!' } }] };
+    await expectCode(store.claimFire(badQueue), 'INVALID_NAME');
+    const badData = { ...plan, fires: [{ ...plan.fires[0]!, job: { ...plan.fires[0]!.job, dataJson: '{' } }] };
+    await expectCode(store.claimFire(badData), 'INVALID_DATA');
+    await expectCode(store.triggerSchedule({ name: 'v', job: { ...plan.fires[0]!.job, maxAttempts: 0 } }), 'INVALID_OPTION');
+    expect(await stateOf(store, 'v')).toEqual(state);
+    expect(await scheduleJobs(store, 'v')).toEqual([]);
+    expect(await store.listScheduleFires({ name: 'v', limit: 10 })).toEqual([]);
+    // The same plan, valid, still wins: nothing of the refused calls was kept.
+    expect((await store.claimFire(plan)).outcome).toBe('claimed');
   });
 }

@@ -214,10 +214,10 @@ export function stateMachineTests(test: Define): void {
 
   test("an operator's cancel of a reserved job is asked of its worker (heartbeat and push), which ends it unstarted", async (store) => {
     const { job, held } = await reserved(store);
-    const pushed = store.capabilities.cancelPush ? nextNotification(store, (n) => n.type === 'cancel-requested' && n.jobId === job.id) : null;
+    const pushed = nextNotification(store, (n) => n.type === 'cancel-requested' && n.jobId === job.id);
     const r = await store.cancelJob({ jobId: job.id, reason: 'operator' });
     expect(r).toMatchObject({ outcome: 'cancel_requested', job: { state: 'waiting', reserved: true, cancelRequested: true } });
-    if (pushed) await pushed.promise;
+    await pushed.promise;
     expect(await store.extendLeases({ workerId: 'worker-1', leases: [{ jobId: held.id, leaseToken: held.leaseToken }], leaseMs: 30_000 })).toEqual({
       lost: [],
       cancelRequested: [job.id],

@@ -1,9 +1,9 @@
 import { jobColumns } from './job-row.js';
 import type { WorkerInfo } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
+import { FINISHED } from './job-stats.js';
 
 const MS = `interval '1 millisecond'`;
-const FINISHED = `('completed','failed','cancelled')`;
 const EFFECTIVE_STATE = `CASE WHEN state = 'delayed' AND run_at <= now() THEN 'waiting' ELSE state END`;
 
 /** SQL of the operator-facing Store methods (cancel, retry, prune, lists, queues, workers), one per method. */

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import { DEFAULT_PG_CONNECT_TIMEOUT_MS, DEFAULT_PG_SCHEMA } from './options.js';
-import { toStoreError } from './store-error.js';
+import { toStoreError } from './errors.js';
 
 export interface PostgresDiagnostics {
   /** e.g. `15.8` */

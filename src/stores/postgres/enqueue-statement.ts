@@ -1,9 +1,14 @@
 import { DocketError } from '../../core/errors.js';
-import { parsedData, type Queryable } from './enqueue.js';
-import type { JobRecord, NewJob } from '../../core/job.js';
+import type { NewJob } from '../../core/job.js';
+import { newJobRecord } from '../../store/job-record.js';
 import type { EnqueueResult } from '../../store/store.js';
 import type { HotQueries, NamedQuery } from './hot-queries.js';
 import { toJobRecord, type JobRow } from './job-row.js';
+
+/** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
+export interface Queryable {
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+}
 
 interface KeyedRow {
   id: string | null;
@@ -16,10 +21,11 @@ interface KeyedRow {
 
 /**
  * One enqueue statement for `jobs` (keys already unique within the list), on
- * `db`. Results come back in input order. `notify` are the NOTIFY payloads
- * to send with the insert (delivered on commit).
+ * `db`; `data` are their parsed payloads (checkNewJobs), for the records.
+ * Results come back in input order. `notify` are the NOTIFY payloads to send
+ * with the insert (delivered on commit).
  */
-export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJob[], notify: string[], channel: string): Promise<EnqueueResult[]> {
+export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJob[], data: unknown[], notify: string[], channel: string): Promise<EnqueueResult[]> {
   const keyed = jobs.some((j) => j.idempotencyKey !== null);
   if (!keyed) {
     const { rows } = isUniform(jobs)
@@ -28,7 +34,7 @@ export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJ
     const row = rows[0] as { ids: string | null; now: number } | undefined;
     const ids = row?.ids ? row.ids.split(',') : [];
     if (ids.length !== jobs.length) throw new DocketError('STORE_ERROR', `enqueue inserted ${ids.length} of ${jobs.length} jobs`, { store: 'postgres' });
-    return ids.map((id, i) => ({ id, created: true, job: newRecord(jobs[i]!, id, row!.now) }));
+    return ids.map((id, i) => ({ id, created: true, job: newRecord(jobs[i]!, id, data[i], row!.now) }));
   }
 
   const values = [jobsJson(jobs, true), notify, channel];
@@ -56,11 +62,11 @@ export async function enqueueStatement(db: Queryable, qs: HotQueries, jobs: NewJ
   }
   // Inserted rows follow input order (their ids were drawn in order).
   let next = 0;
-  return jobs.map((j) => {
+  return jobs.map((j, i) => {
     const holder = j.idempotencyKey === null || insertedKeys.has(j.idempotencyKey) ? undefined : holders.get(j.idempotencyKey);
     if (holder) return { id: holder.holder_id!, created: false, job: holder.holder === null || holder.holder.id === null ? null : toJobRecord(holder.holder) };
     const id = inserted[next++]!.id!;
-    return { id, created: true, job: newRecord(j, id, now) };
+    return { id, created: true, job: newRecord(j, id, data[i], now) };
   });
 }
 
@@ -129,38 +135,9 @@ function str(name: string): string {
   return s;
 }
 
-/**
- * The record of a job just inserted: its input plus the id and the
- * statement's now() (run_at and created_at were computed from it in SQL).
- */
-function newRecord(job: NewJob, id: string, nowMs: number): JobRecord {
-  const runAt = job.runAt !== null ? job.runAt.getTime() : nowMs + job.delayMs;
-  return {
-    id,
-    name: job.name,
-    queue: job.queue,
-    data: parsedData.has(job) ? parsedData.get(job) : (JSON.parse(job.dataJson) as unknown),
-    state: runAt > nowMs ? 'delayed' : 'waiting',
-    priority: job.priority,
-    runAt: new Date(runAt),
-    createdAt: new Date(nowMs),
-    startedAt: null,
-    finishedAt: null,
-    attempt: 0,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
-    stalls: 0,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    workerId: null,
-    cancelRequested: false,
-    progress: null,
-    result: null,
-    error: null,
-    idempotencyKey: job.idempotencyKey,
-    scheduleName: job.scheduleName,
-    fireTime: job.fireTime === null ? null : new Date(job.fireTime.getTime()),
-  };
+/** The record of a job just inserted: run_at and created_at were computed from the statement's now() in SQL. */
+function newRecord(job: NewJob, id: string, data: unknown, nowMs: number) {
+  return newJobRecord(job, id, data, job.runAt !== null ? job.runAt.getTime() : nowMs + job.delayMs, nowMs);
 }
 
 function compareIds(a: string, b: string): number {

@@ -1,38 +1,19 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { ValidationError } from '../../core/errors.js';
 import type { NewJob } from '../../core/job.js';
-import type { EnqueueResult } from '../../store/store.js';
-import { EnqueueBatcher } from './enqueue-batcher.js';
-import { holdClient } from './held-client.js';
-import { enqueueStatement } from './enqueue-statement.js';
+import { EnqueueBatcher } from '../../store/enqueue-batcher.js';
+import { checkEnqueue } from '../../store/input.js';
+import type { EnqueueParams, EnqueueResult, StoreCapabilities } from '../../store/store.js';
+import { inTransaction } from './held-client.js';
+import { enqueueStatement, type Queryable } from './enqueue-statement.js';
 import type { HotQueries } from './hot-queries.js';
 import { jobsAvailablePayload, type Notifier } from './notifier.js';
-import { toStoreError } from './store-error.js';
+import { toStoreError } from './errors.js';
 
-/** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
-export interface Queryable {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-}
+export type { Queryable } from './enqueue-statement.js';
 
 /** Rows per statement; bigger calls run as several statements in one transaction. */
 export const ENQUEUE_CHUNK = 5_000;
-
-export const parsedData = new WeakMap<NewJob, unknown>();
-
-/**
- * Checks that every payload is one JSON value (it is embedded verbatim in the
- * statement's JSON, so anything else could break out of its field) and keeps
- * the parsed value for the job's record. Throws before anything is sent.
- */
-export function parseJobData(jobs: NewJob[]): void {
-  jobs.forEach((j, i) => {
-    try {
-      parsedData.set(j, JSON.parse(j.dataJson) as unknown);
-    } catch {
-      throw new ValidationError('INVALID_DATA', `jobs[${i}].dataJson`, `jobs[${i}].dataJson is not valid JSON`);
-    }
-  });
-}
 
 export interface EnqueuerDeps {
   pool: Pool;
@@ -40,39 +21,47 @@ export interface EnqueuerDeps {
   notifier: Notifier;
   instanceId: string;
   channel: string;
-  /** Statements that may run at once before further calls are grouped. */
+  capabilities: StoreCapabilities;
+  /** Grouped statements that may run at once (the rest of the pool is left for claims and completions). */
   slots: number;
   assertOpen(): void;
 }
 
 /**
- * How enqueue calls reach the database: concurrent calls grouped into one
- * statement (EnqueueBatcher), huge calls split into chunks inside one
- * transaction, `tx` calls run on the caller's client, and wake-ups sent with
- * the insert (throttled per queue) or, for `tx`, at the caller's commit.
+ * How enqueue calls reach the database: checked once per call
+ * (store/input.ts), concurrent calls grouped into one statement by the store
+ * kernel's EnqueueBatcher (at most `slots` at once), huge calls split into
+ * chunks inside one transaction, `tx` calls run on the caller's client, and
+ * wake-ups sent with the insert (throttled per queue) or, for `tx`, at the
+ * caller's commit.
  */
 export class Enqueuer {
-  private readonly batcher: EnqueueBatcher<NewJob, EnqueueResult>;
+  private readonly batcher: EnqueueBatcher;
 
   constructor(private readonly d: EnqueuerDeps) {
-    this.batcher = new EnqueueBatcher((jobs) => this.run(jobs), d.slots, ENQUEUE_CHUNK);
+    this.batcher = new EnqueueBatcher((jobs, data) => this.run(jobs, data), { maxInFlight: d.slots, maxJobs: ENQUEUE_CHUNK });
   }
 
-  submit(jobs: NewJob[]): Promise<EnqueueResult[]> {
-    return this.batcher.submit(jobs);
+  /** Store.enqueue. */
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    this.d.assertOpen();
+    const { jobs, data, tx } = checkEnqueue(params, this.d.capabilities);
+    if (jobs.length === 0) return [];
+    if (tx !== undefined) return this.inCallerTransaction(jobs, data, tx);
+    return this.batcher.submit({ jobs, data });
   }
 
   /** One statement (or one transaction of chunks) for the jobs of one or more grouped calls. */
-  private async run(jobs: NewJob[]): Promise<EnqueueResult[]> {
+  private async run(jobs: NewJob[], data: unknown[]): Promise<EnqueueResult[]> {
     this.d.assertOpen();
-    const { unique, expand } = dedupeKeys(jobs);
+    const { unique, uniqueData, expand } = dedupeKeys(jobs, data);
     const { sendNow, suppressed } = this.notifySlots(unique);
     let results: EnqueueResult[];
     try {
       results =
         unique.length <= ENQUEUE_CHUNK
-          ? await enqueueStatement(this.d.pool, this.d.queries, unique, sendNow, this.d.channel)
-          : await this.inTransaction((c) => this.chunks(c, unique, sendNow));
+          ? await enqueueStatement(this.d.pool, this.d.queries, unique, uniqueData, sendNow, this.d.channel)
+          : await inTransaction(this.d.pool, (c) => this.chunks(c, unique, uniqueData, sendNow));
     } catch (e) {
       throw toStoreError(e, 'enqueue');
     }
@@ -86,10 +75,10 @@ export class Enqueuer {
    * delivered on commit. Call `committed()` after COMMIT to wake this
    * process's workers (and send a NOTIFY the throttle held back).
    */
-  async inStoreTransaction(client: Queryable, jobs: NewJob[]): Promise<{ results: EnqueueResult[]; committed(): void }> {
-    const { unique, expand } = dedupeKeys(jobs);
+  async inStoreTransaction(client: Queryable, jobs: NewJob[], data: unknown[]): Promise<{ results: EnqueueResult[]; committed(): void }> {
+    const { unique, uniqueData, expand } = dedupeKeys(jobs, data);
     const { sendNow, suppressed } = this.notifySlots(unique);
-    const results = await this.chunks(client, unique, sendNow);
+    const results = await this.chunks(client, unique, uniqueData, sendNow);
     return { results: expand(results), committed: () => this.wakeAfterCommit(results, suppressed) };
   }
 
@@ -114,7 +103,7 @@ export class Enqueuer {
   }
 
   /** On the caller's client, inside their transaction: the NOTIFY goes with it, so it is delivered only on commit. */
-  async inCallerTransaction(jobs: NewJob[], tx: unknown): Promise<EnqueueResult[]> {
+  private async inCallerTransaction(jobs: NewJob[], data: unknown[], tx: unknown): Promise<EnqueueResult[]> {
     if (typeof tx !== 'object' || tx === null || typeof (tx as { query?: unknown }).query !== 'function') {
       throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be a pg client (PoolClient or Client) inside BEGIN');
     }
@@ -122,38 +111,22 @@ export class Enqueuer {
     if (typeof (tx as { totalCount?: unknown }).totalCount === 'number' && typeof (tx as { connect?: unknown }).connect === 'function') {
       throw new ValidationError('INVALID_OPTION', 'tx', 'tx must be the client your transaction runs on (pool.connect(), then BEGIN), not a Pool');
     }
-    const { unique, expand } = dedupeKeys(jobs);
+    const { unique, uniqueData, expand } = dedupeKeys(jobs, data);
     const notify = [...runnableQueues(unique, Date.now())].map((q) => jobsAvailablePayload('', q));
     try {
-      return expand(await this.chunks(tx as Queryable, unique, notify));
+      return expand(await this.chunks(tx as Queryable, unique, uniqueData, notify));
     } catch (e) {
       throw toStoreError(e, 'enqueue');
     }
   }
 
-  private async chunks(db: Queryable, jobs: NewJob[], notify: string[]): Promise<EnqueueResult[]> {
+  private async chunks(db: Queryable, jobs: NewJob[], data: unknown[], notify: string[]): Promise<EnqueueResult[]> {
+    if (jobs.length <= ENQUEUE_CHUNK) return enqueueStatement(db, this.d.queries, jobs, data, notify, this.d.channel);
     const out: EnqueueResult[] = [];
     for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) {
-      out.push(...(await enqueueStatement(db, this.d.queries, jobs.slice(i, i + ENQUEUE_CHUNK), i === 0 ? notify : [], this.d.channel)));
+      out.push(...(await enqueueStatement(db, this.d.queries, jobs.slice(i, i + ENQUEUE_CHUNK), data.slice(i, i + ENQUEUE_CHUNK), i === 0 ? notify : [], this.d.channel)));
     }
     return out;
-  }
-
-  private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.d.pool.connect();
-    const unhold = holdClient(client);
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      unhold();
-      client.release();
-    }
   }
 }
 
@@ -168,12 +141,14 @@ function runnableQueues(jobs: NewJob[], now: number): Set<string> {
  * Resolves keys repeated within one call: the first job with a key is sent,
  * later ones get its result (`created: false`), as if enqueued one by one.
  */
-export function dedupeKeys(jobs: NewJob[]): { unique: NewJob[]; expand(results: EnqueueResult[]): EnqueueResult[] } {
+export function dedupeKeys(jobs: NewJob[], data: unknown[]): { unique: NewJob[]; uniqueData: unknown[]; expand(results: EnqueueResult[]): EnqueueResult[] } {
   const firstByKey = new Map<string, number>();
   const mapping: number[] = [];
   const unique: NewJob[] = [];
+  const uniqueData: unknown[] = [];
   let dupes = false;
-  for (const j of jobs) {
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i]!;
     const k = j.idempotencyKey;
     const seen = k === null ? undefined : firstByKey.get(k);
     if (seen !== undefined) {
@@ -184,11 +159,13 @@ export function dedupeKeys(jobs: NewJob[]): { unique: NewJob[]; expand(results: 
     if (k !== null) firstByKey.set(k, unique.length);
     mapping.push(unique.length);
     unique.push(j);
+    uniqueData.push(data[i]);
   }
+  if (!dupes) return { unique: jobs, uniqueData: data, expand: (results) => results };
   return {
     unique,
+    uniqueData,
     expand(results) {
-      if (!dupes) return results;
       return mapping.map((m) => {
         if (m >= 0) return results[m]!;
         const first = results[-1 - m]!;

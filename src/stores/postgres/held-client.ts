@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 const ignore = (): void => {};
 
@@ -17,4 +17,31 @@ export function holdClient(client: PoolClient): () => void {
   return () => {
     client.removeListener('error', ignore);
   };
+}
+
+/**
+ * Runs `fn` in one transaction on one pooled connection (held as above):
+ * COMMIT when it returns, ROLLBACK when it throws (the error is rethrown as
+ * is). A connection that cannot even roll back is dropped rather than handed
+ * out again.
+ */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const unhold = holdClient(client);
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    broken = await client.query('ROLLBACK').then(
+      () => false,
+      () => true,
+    );
+    throw e;
+  } finally {
+    unhold();
+    client.release(broken);
+  }
 }

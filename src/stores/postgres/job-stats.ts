@@ -1,12 +1,11 @@
-import { assertName, describe } from '../../core/validate.js';
+import { FINISHED_STATES } from '../../core/job.js';
+import { checkStats } from '../../store/input.js';
 import type { JobStats, JobStatsParams } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
-import { int, invalid } from '../../store/input.js';
 
-const MAX_WINDOWS = 16;
-const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
 const MS = `interval '1 millisecond'`;
-const FINISHED = `('completed','failed','cancelled')`;
+/** `('completed','failed','cancelled')`: core's FINISHED_STATES as an SQL list. */
+export const FINISHED = `(${FINISHED_STATES.map((s) => `'${s}'`).join(',')})`;
 
 /**
  * The queues with finished jobs, one probe of jobs_finished each (a loose
@@ -65,13 +64,7 @@ export type StatsQueries = ReturnType<typeof buildStatsQueries>;
 type Run = <R>(query: NamedQuery, values: unknown[], operation: string) => Promise<{ rows: R[] }>;
 
 export async function jobStats(p: JobStatsParams, qs: StatsQueries, run: Run): Promise<JobStats> {
-  if (typeof p !== 'object' || p === null) throw invalid('params', `jobStats takes { windowsMs, runTimeWindowMs, queue? } (got ${describe(p)})`);
-  if (!Array.isArray(p.windowsMs) || p.windowsMs.length === 0 || p.windowsMs.length > MAX_WINDOWS) {
-    throw invalid('windowsMs', `windowsMs must be a list of 1 to ${MAX_WINDOWS} window lengths`);
-  }
-  p.windowsMs.forEach((w, i) => int(`windowsMs[${i}]`, w, 1, MAX_WINDOW_MS));
-  int('runTimeWindowMs', p.runTimeWindowMs, 1, MAX_WINDOW_MS);
-  const queue = p.queue === undefined ? undefined : assertName('queue', p.queue);
+  const { queue } = checkStats(p);
   const byQueue = queue !== undefined;
 
   const [w, r] = await Promise.all([

@@ -1,13 +1,10 @@
-import { assertName, describe } from '../../core/validate.js';
+import { checkTimeline } from '../../store/input.js';
+import { toJobTimeline, type TimelineRow } from '../../store/job-timeline.js';
 import type { JobTimeline, JobTimelineParams } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
-import { int, invalid } from '../../store/input.js';
-import { queuesCte } from './job-stats.js';
+import { FINISHED, queuesCte } from './job-stats.js';
 
-const MAX_BUCKETS = 1_440;
-const MAX_SPAN_MS = 366 * 24 * 60 * 60 * 1000;
 const MS = `interval '1 millisecond'`;
-const FINISHED = `('completed','failed','cancelled')`;
 /** Epoch ms as a JobRecord reads it (the driver's Date truncates the microseconds). */
 const msOf = (col: string) => `floor(date_part('epoch', ${col}) * 1000)`;
 
@@ -43,24 +40,12 @@ export type TimelineQueries = ReturnType<typeof buildTimelineQueries>;
 type Run = <R>(query: NamedQuery, values: unknown[], operation: string) => Promise<{ rows: R[] }>;
 
 export async function jobTimeline(p: JobTimelineParams, qs: TimelineQueries, run: Run): Promise<JobTimeline> {
-  if (typeof p !== 'object' || p === null) throw invalid('params', `jobTimeline takes { bucketMs, buckets, queue? } (got ${describe(p)})`);
-  const bucketMs = int('bucketMs', p.bucketMs, 1, MAX_SPAN_MS);
-  const count = int('buckets', p.buckets, 1, MAX_BUCKETS);
-  if (bucketMs * count > MAX_SPAN_MS) throw invalid('buckets', `buckets * bucketMs must be at most ${MAX_SPAN_MS} ms (366 days)`);
-  const queue = p.queue === undefined ? undefined : assertName('queue', p.queue);
-
-  const { rows } = await run<{ now_ms: number; bucket: number | null; state: 'completed' | 'failed' | 'cancelled' | null; n: number | null }>(
+  const { bucketMs, buckets, queue } = checkTimeline(p);
+  const { rows } = await run<TimelineRow & { now_ms: number }>(
     queue === undefined ? qs.timelineAll : qs.timelineQueue,
-    queue === undefined ? [bucketMs, count] : [bucketMs, count, queue],
+    queue === undefined ? [bucketMs, buckets] : [bucketMs, buckets, queue],
     'jobTimeline',
   );
-  const now = rows[0]!.now_ms;
-  const start = now - bucketMs * count;
-  const buckets = Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucketMs), completed: 0, failed: 0, cancelled: 0 }));
-  for (const r of rows) {
-    if (r.bucket === null || r.state === null || r.bucket < 0) continue;
-    // finished exactly at now falls one past the end: it belongs to the last bucket
-    buckets[Math.min(r.bucket, count - 1)]![r.state] += r.n!;
-  }
-  return { at: new Date(now), bucketMs, buckets };
+  // One row even when nothing finished (LEFT JOIN), carrying the server's now.
+  return toJobTimeline(rows[0]!.now_ms, bucketMs, buckets, rows);
 }

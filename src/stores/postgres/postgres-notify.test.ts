@@ -32,7 +32,7 @@ const sameSchema = (tag: string) => `${tag}_${process.pid}_${Date.now()}_${Math.
 describePostgres('PostgresStore notifications', (pgt) => {
   it('declares the PostgreSQL capabilities', async () => {
     const store = await pgt.newStore();
-    expect(store.capabilities).toEqual({ crossProcessWakeups: true, cancelPush: true, transactionalEnqueue: true });
+    expect(store.capabilities).toEqual({ transactionalEnqueue: true });
     expect(store.kind).toBe('postgres');
   });
 

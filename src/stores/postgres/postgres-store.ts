@@ -42,14 +42,13 @@ import type {
   WorkerInfoInput,
 } from '../../store/store.js';
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
-import { Enqueuer, parseJobData } from './enqueue.js';
+import { Enqueuer } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
 import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
-import { checkPgText } from './input.js';
+import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { cancelRequestedPayload, Notifier } from './notifier.js';
 import {
@@ -62,7 +61,7 @@ import {
 } from './options.js';
 import { PgSchedules } from './schedules.js';
 import { buildScheduleQueries } from './schedules-queries.js';
-import { toStoreError } from './store-error.js';
+import { toStoreError } from './errors.js';
 
 /**
  * The PostgreSQL store: many processes and machines on one database.
@@ -71,7 +70,7 @@ import { toStoreError } from './store-error.js';
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
-  readonly capabilities: StoreCapabilities = { crossProcessWakeups: true, cancelPush: true, transactionalEnqueue: true };
+  readonly capabilities: StoreCapabilities = { transactionalEnqueue: true };
   readonly schema: string;
 
   private readonly opts: ResolvedPostgresStoreOptions;
@@ -134,6 +133,7 @@ export class PostgresStore implements Store {
       notifier: this.notifier,
       instanceId: this.instanceId,
       channel: this.channel,
+      capabilities: this.capabilities,
       // Leave connections for claims and completions while adds are grouped.
       slots: Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2)),
       assertOpen: () => this.assertOpen(),
@@ -143,7 +143,7 @@ export class PostgresStore implements Store {
       queries: buildScheduleQueries(this.s, prefix),
       schema: this.schema,
       assertOpen: () => this.assertOpen(),
-      enqueueInTransaction: (client, jobs) => this.enqueuer.inStoreTransaction(client, jobs),
+      enqueueInTransaction: (client, jobs, data) => this.enqueuer.inStoreTransaction(client, jobs, data),
     });
   }
 
@@ -196,14 +196,7 @@ export class PostgresStore implements Store {
   // ------------------------------------------------------------------ jobs
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    this.assertOpen();
-    const jobs = params.jobs;
-    checkNewJobs(jobs);
-    checkPgText(jobs);
-    parseJobData(jobs);
-    if (jobs.length === 0) return [];
-    if (params.tx !== undefined && params.tx !== null) return this.enqueuer.inCallerTransaction(jobs, params.tx);
-    return this.enqueuer.submit(jobs);
+    return this.enqueuer.enqueue(params);
   }
 
   async claimJobs(params: ClaimParams): Promise<ClaimedJob[]> {

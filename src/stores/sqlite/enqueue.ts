@@ -1,11 +1,55 @@
 import type Database from 'better-sqlite3';
-import type { JobRecord, NewJob } from '../../core/job.js';
-import type { EnqueueResult } from '../../store/store.js';
+import type { NewJob } from '../../core/job.js';
+import { EnqueueBatcher } from '../../store/enqueue-batcher.js';
+import { checkEnqueue } from '../../store/input.js';
+import { newJobRecord } from '../../store/job-record.js';
+import type { EnqueueParams, EnqueueResult, StoreCapabilities } from '../../store/store.js';
 import { INSERT_PARAMS_PER_JOB, SQL } from './queries.js';
 import { SqliteStoreError } from './errors.js';
 import { jsonToJob } from './rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
+
+/** What enqueue needs of the SqliteStore that owns it. */
+export interface SqliteEnqueueHost {
+  readonly capabilities: StoreCapabilities;
+  prepare: Prepare;
+  /** Runs fn in a BEGIN IMMEDIATE transaction. */
+  write<T>(fn: () => T): T;
+  now(): number;
+  /** Tells workers a queue got runnable jobs (after the commit). */
+  jobsAvailable(queue: string): void;
+}
+
+/** Jobs per grouped transaction: bounds how long one group holds the write lock. */
+const GROUP_MAX_JOBS = 1_000;
+
+/**
+ * Store.enqueue on SQLite: checked once per call (store/input.ts), then
+ * concurrent calls grouped into one BEGIN IMMEDIATE transaction (one fsync)
+ * by the store kernel's EnqueueBatcher; one run at a time, since the driver
+ * is synchronous.
+ */
+export class SqliteEnqueuer {
+  private readonly batcher: EnqueueBatcher;
+
+  constructor(private readonly host: SqliteEnqueueHost) {
+    this.batcher = new EnqueueBatcher(async (jobs, data) => this.run(jobs, data), { maxInFlight: 1, maxJobs: GROUP_MAX_JOBS });
+  }
+
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    const { jobs, data } = checkEnqueue(params, this.host.capabilities);
+    if (jobs.length === 0) return [];
+    return this.batcher.submit({ jobs, data });
+  }
+
+  private run(jobs: NewJob[], data: unknown[]): EnqueueResult[] {
+    const now = this.host.now();
+    const { results, queues } = this.host.write(() => insertJobs(jobs, data, now, this.host.prepare));
+    for (const queue of queues) this.host.jobsAvailable(queue);
+    return results;
+  }
+}
 
 /** Rows per INSERT statement; remainders go in power-of-two chunks so few statements are ever prepared. */
 const CHUNK = 64;
@@ -14,10 +58,11 @@ const CHUNK = 64;
  * Inserts jobs in order; the caller holds the write transaction. A job whose
  * idempotency key is held (by an older job or an earlier one of this batch)
  * yields the holder instead, or `job: null` when the holder was pruned and its
- * key kept. Records of new jobs are built from the input, not read back.
+ * key kept. Records of new jobs are built from the input (`data`: the parsed
+ * payloads, from checkNewJobs), not read back.
  * Returns the results and the queues that got runnable jobs.
  */
-export function insertJobs(jobs: NewJob[], now: number, prepare: Prepare): { results: EnqueueResult[]; queues: Set<string> } {
+export function insertJobs(jobs: NewJob[], data: unknown[], now: number, prepare: Prepare): { results: EnqueueResult[]; queues: Set<string> } {
   const results = new Array<EnqueueResult>(jobs.length);
   const queues = new Set<string>();
   const findKey = prepare(SQL.enqueue.findKey);
@@ -76,7 +121,7 @@ export function insertJobs(jobs: NewJob[], now: number, prepare: Prepare): { res
       if (job.idempotencyKey !== null) insertKey.run(job.idempotencyKey, id, job.keepKeyForever ? 1 : 0, job.releaseKeyOnFailure ? 1 : 0);
       const runAt = runAts[k]!;
       if (runAt <= now) queues.add(job.queue);
-      results[i] = { id: String(id), created: true, job: newRecord(job, id, runAt, now) };
+      results[i] = { id: String(id), created: true, job: newJobRecord(job, String(id), data[i], runAt, now) };
     }
     start += size;
   }
@@ -92,34 +137,4 @@ function insertSql(rows: number): string {
   let sql = insertSqlBySize.get(rows);
   if (sql === undefined) insertSqlBySize.set(rows, (sql = SQL.enqueue.insertJobs(rows)));
   return sql;
-}
-
-function newRecord(job: NewJob, id: number, runAt: number, now: number): JobRecord {
-  return {
-    id: String(id),
-    name: job.name,
-    queue: job.queue,
-    data: JSON.parse(job.dataJson) as unknown,
-    state: runAt > now ? 'delayed' : 'waiting',
-    reserved: false,
-    priority: job.priority,
-    runAt: new Date(runAt),
-    createdAt: new Date(now),
-    startedAt: null,
-    finishedAt: null,
-    attempt: 0,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
-    stalls: 0,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    workerId: null,
-    cancelRequested: false,
-    progress: null,
-    result: null,
-    error: null,
-    idempotencyKey: job.idempotencyKey,
-    scheduleName: job.scheduleName,
-    fireTime: job.fireTime === null ? null : new Date(job.fireTime.getTime()),
-  };
 }

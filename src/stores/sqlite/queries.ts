@@ -1,4 +1,5 @@
 import { OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
+import { FINISHED_STATES } from '../../core/job.js';
 
 /**
  * All SQL of the SQLite store, named after the Store method that runs it.
@@ -222,7 +223,7 @@ export const SQL = {
 
 // ---------------------------------------------------------------- listJobs (filters vary)
 
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+const FINISHED = new Set<string>(FINISHED_STATES);
 
 export interface ListJobsFilter {
   queue: boolean;

@@ -60,7 +60,7 @@ export const SCHEDULE_SQL = {
   upsertSchedules: {
     insert: `INSERT INTO docket_schedules (${SCHEDULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     update: `UPDATE docket_schedules
-      SET trigger = ?, trigger_key = ?, policy = ?, job = ?, paused = ?, next_fire_at = ?, updated_at = ?, removed_at = NULL
+      SET trigger = ?, trigger_key = ?, policy = ?, job = ?, paused = ?, next_fire_at = ?, updated_at = coalesce(?, updated_at), removed_at = NULL
       WHERE name = ?`,
     markRemoved: `UPDATE docket_schedules SET removed_at = ?
       WHERE removed_at IS NULL AND name NOT IN (SELECT value FROM json_each(?))

@@ -101,7 +101,7 @@ describe('SqliteStore options', () => {
   it('cannot join a caller transaction (capability false) and says so', async () => {
     const store = new SqliteStore({ path: ':memory:' });
     await store.migrate();
-    expect(store.capabilities).toEqual({ crossProcessWakeups: false, cancelPush: true, transactionalEnqueue: false });
+    expect(store.capabilities).toEqual({ transactionalEnqueue: false });
     expect(await rejection(store.enqueue({ jobs: [job()], tx: {} }))).toMatchObject({ code: 'INVALID_OPTION', field: 'tx' });
     await store.close();
   });

@@ -30,15 +30,15 @@ import type {
   WorkerInfoInput,
 } from '../../store/store.js';
 import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
-import { insertJobs } from './enqueue.js';
+import { SqliteEnqueuer } from './enqueue.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
-import { checkClaim, checkLeaseMs, checkNewJobs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
+import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
-import { jobStats } from './stats.js';
-import { jobTimeline } from './timeline.js';
+import { jobStats } from './job-stats.js';
+import { jobTimeline } from './job-timeline.js';
 import { SqliteSchedules } from './schedules.js';
 import { jsonToJob, parseJobId } from './rows.js';
 import { claimedJobs, claimRows } from './claim.js';
@@ -57,7 +57,7 @@ export type { SqliteDiagnostics } from './diagnostics.js';
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  readonly capabilities: StoreCapabilities = Object.freeze({ crossProcessWakeups: false, cancelPush: true, transactionalEnqueue: false });
+  readonly capabilities: StoreCapabilities = Object.freeze({ transactionalEnqueue: false });
 
   private db: Database.Database | null;
   private readonly clock: Clock;
@@ -73,6 +73,8 @@ export class SqliteStore implements Store {
     now: () => this.clock.now(),
     jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }),
   });
+  /** Store.enqueue (enqueue.ts): checked per call, concurrent calls grouped into one transaction. */
+  private readonly enqueuer = new SqliteEnqueuer({ capabilities: this.capabilities, prepare: this.prepare, write: (fn) => this.write(fn), now: () => this.clock.now(), jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }) });
 
   constructor(options: SqliteStoreOptions) {
     const o = resolveSqliteOptions(options);
@@ -121,13 +123,7 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------------ jobs
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    if (params.tx !== undefined) throw invalid('tx', 'the SQLite store cannot join a caller transaction (capabilities.transactionalEnqueue is false)');
-    checkNewJobs(params.jobs);
-    if (params.jobs.length === 0) return [];
-    const now = this.clock.now();
-    const { results, queues } = this.write(() => insertJobs(params.jobs, now, this.prepare));
-    for (const queue of queues) this.emit({ type: 'jobs-available', queue });
-    return results;
+    return this.enqueuer.enqueue(params);
   }
 
   async claimJobs(params: ClaimParams): Promise<ClaimedJob[]> {

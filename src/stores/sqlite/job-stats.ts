@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
-import { assertName, describe } from '../../core/validate.js';
+import { FINISHED_STATES } from '../../core/job.js';
+import { checkStats } from '../../store/input.js';
 import type { JobStats, JobStatsParams } from '../../store/store.js';
-import { int, invalid } from '../../store/input.js';
 
 type Prepare = (sql: string) => Database.Statement;
 
-const MAX_WINDOWS = 16;
-const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
+/** `('completed', 'failed', 'cancelled')`: core's FINISHED_STATES as an SQL list. */
+export const FINISHED_SQL = `(${FINISHED_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
  * The queues, one index probe each (a loose index scan): lets the
@@ -26,12 +26,12 @@ const queueFilter = (queue: boolean): string => (queue ? 'queue = @queue' : 'que
  */
 export function windowsSql(windows: number, queue: boolean): string {
   const sums = Array.from({ length: windows }, (_, i) =>
-    ['completed', 'failed', 'cancelled'].map((s) => `SUM(state = '${s}' AND finished_at >= @cut${i}) AS ${s}${i}`).join(', '),
+    FINISHED_STATES.map((s) => `SUM(state = '${s}' AND finished_at >= @cut${i}) AS ${s}${i}`).join(', '),
   ).join(',\n           ');
   return `${queue ? '' : QUEUES_CTE}
     SELECT ${sums}
     FROM docket_jobs
-    WHERE ${queueFilter(queue)} AND state IN ('completed', 'failed', 'cancelled') AND finished_at >= @minCut`;
+    WHERE ${queueFilter(queue)} AND state IN ${FINISHED_SQL} AND finished_at >= @minCut`;
 }
 
 /**
@@ -61,13 +61,7 @@ export function runTimesSql(queue: boolean): string {
 }
 
 export function jobStats(p: JobStatsParams, now: number, prepare: Prepare): JobStats {
-  if (typeof p !== 'object' || p === null) throw invalid('params', `jobStats takes { windowsMs, runTimeWindowMs, queue? } (got ${describe(p)})`);
-  if (!Array.isArray(p.windowsMs) || p.windowsMs.length === 0 || p.windowsMs.length > MAX_WINDOWS) {
-    throw invalid('windowsMs', `windowsMs must be a list of 1 to ${MAX_WINDOWS} window lengths`);
-  }
-  p.windowsMs.forEach((w, i) => int(`windowsMs[${i}]`, w, 1, MAX_WINDOW_MS));
-  int('runTimeWindowMs', p.runTimeWindowMs, 1, MAX_WINDOW_MS);
-  const queue = p.queue === undefined ? undefined : assertName('queue', p.queue);
+  const { queue } = checkStats(p);
   const withQueue = queue === undefined ? {} : { queue };
 
   const cuts: Record<string, number> = {};
