@@ -100,66 +100,67 @@ interface Frame {
  */
 export function checkJsonValue(field: string, root: unknown): void {
   const stack: Frame[] = [];
-  const ancestors = new Set<object>();
-  const fail = (key: string | number | null, what: string): never => {
-    const path = pathOf(field, stack, key);
-    throw new ValidationError('INVALID_DATA', field, `${path} ${what}`, { path });
-  };
-  const visit = (value: unknown, key: string | number | null): void => {
-    switch (typeof value) {
-      case 'string': {
-        const problem = textProblem(value);
-        if (problem !== null) fail(key, problem);
-        return;
-      }
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(value)) fail(key, `is ${value}, which JSON cannot represent`);
-        return;
-      case 'object': {
-        if (value === null) return;
-        if (ancestors.has(value)) fail(key, 'contains a cycle');
-        const isArray = Array.isArray(value);
-        if (!isArray) {
-          const proto = Object.getPrototypeOf(value) as unknown;
-          if (proto !== Object.prototype && proto !== null) {
-            fail(key, `is a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}; only plain objects, arrays and primitives are allowed`);
-          }
-        }
-        if (stack.length >= MAX_JSON_DEPTH) fail(key, `is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); the limit is ${MAX_JSON_DEPTH}`);
-        const keys = isArray ? null : Object.keys(value);
-        if (keys !== null) {
-          for (const k of keys) {
-            const problem = textProblem(k);
-            if (problem !== null) fail(key, `has a key that ${problem}`);
-          }
-        }
-        stack.push({ node: value as Record<string | number, unknown>, keys, length: keys === null ? (value as unknown[]).length : keys.length, next: 0, key });
-        ancestors.add(value);
-        return;
-      }
-      default:
-        fail(key, `is ${typeof value}, which JSON cannot represent`);
-    }
-  };
-  visit(root, null);
+  visitJson(field, stack, root, null);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next === top.length) {
       stack.pop();
-      ancestors.delete(top.node);
       continue;
     }
     const i = top.next++;
     if (top.keys === null) {
       // A hole would become null in JSON: refused like undefined.
-      visit(i in top.node ? top.node[i] : undefined, i);
+      visitJson(field, stack, i in top.node ? top.node[i] : undefined, i);
     } else {
       const k = top.keys[i]!;
-      visit(top.node[k], k);
+      visitJson(field, stack, top.node[k], k);
     }
   }
+}
+
+/** Checks one value; a container is pushed on `stack` for the loop above to walk. */
+function visitJson(field: string, stack: Frame[], value: unknown, key: string | number | null): void {
+  switch (typeof value) {
+    case 'string': {
+      const problem = textProblem(value);
+      if (problem !== null) failAt(field, stack, key, problem);
+      return;
+    }
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) failAt(field, stack, key, `is ${value}, which JSON cannot represent`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      // The open containers are the ancestors (at most MAX_JSON_DEPTH of them): a cheaper cycle check than a Set.
+      for (let d = 0; d < stack.length; d++) if (stack[d]!.node === value) failAt(field, stack, key, 'contains a cycle');
+      const isArray = Array.isArray(value);
+      if (!isArray) {
+        const proto = Object.getPrototypeOf(value) as unknown;
+        if (proto !== Object.prototype && proto !== null) {
+          failAt(field, stack, key, `is a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}; only plain objects, arrays and primitives are allowed`);
+        }
+      }
+      if (stack.length >= MAX_JSON_DEPTH) failAt(field, stack, key, `is nested more than ${MAX_JSON_DEPTH} levels deep (arrays and objects inside each other); the limit is ${MAX_JSON_DEPTH}`);
+      const keys = isArray ? null : Object.keys(value);
+      if (keys !== null) {
+        for (const k of keys) {
+          const problem = textProblem(k);
+          if (problem !== null) failAt(field, stack, key, `has a key that ${problem}`);
+        }
+      }
+      stack.push({ node: value as Record<string | number, unknown>, keys, length: keys === null ? (value as unknown[]).length : keys.length, next: 0, key });
+      return;
+    }
+    default:
+      failAt(field, stack, key, `is ${typeof value}, which JSON cannot represent`);
+  }
+}
+
+function failAt(field: string, stack: Frame[], key: string | number | null, what: string): never {
+  const path = pathOf(field, stack, key);
+  throw new ValidationError('INVALID_DATA', field, `${path} ${what}`, { path });
 }
 
 const MAX_PATH_CHARS = 300;
@@ -196,14 +197,14 @@ const enum Next {
 
 /** Why `text` is not storable JSON, or null. */
 export function jsonTextProblem(text: string): string | null {
-  const containers: number[] = []; // 0x5d for an array, 0x7d for an object: the closing character expected
+  // The closing character each open container expects: 0x5d `]` for an array, 0x7d `}` for an object.
+  const containers: number[] = [];
   const n = text.length;
   let i = 0;
   let next = Next.Value;
-  const bad = (what: string): string => `is not valid JSON: ${what} at position ${i}`;
   for (;;) {
     while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
-    if (i === n) return next === Next.After && containers.length === 0 ? null : bad('unexpected end');
+    if (i === n) return next === Next.After && containers.length === 0 ? null : syntax('unexpected end', i);
     const c = text.charCodeAt(i);
     switch (next) {
       case Next.FirstItem:
@@ -224,7 +225,7 @@ export function jsonTextProblem(text: string): string | null {
           continue;
         }
         const end = c === 0x22 ? scanString(text, i) : scanScalar(text, i);
-        if (typeof end === 'string') return end.startsWith('contains') ? end : bad(end);
+        if (end < 0) return scanError;
         i = end;
         next = Next.After;
         continue;
@@ -239,19 +240,19 @@ export function jsonTextProblem(text: string): string | null {
         }
         continue;
       case Next.Key: {
-        if (c !== 0x22) return bad('expected a string key');
+        if (c !== 0x22) return syntax('expected a string key', i);
         const end = scanString(text, i);
-        if (typeof end === 'string') return end.startsWith('contains') ? `has a key that ${end}` : bad(end);
+        if (end < 0) return scanError.startsWith('contains') ? `has a key that ${scanError}` : scanError;
         i = end;
         while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
-        if (text.charCodeAt(i) !== 0x3a) return bad("expected ':'");
+        if (text.charCodeAt(i) !== 0x3a) return syntax("expected ':'", i);
         i++;
         next = Next.Value;
         continue;
       }
       case Next.After: {
         const open = containers[containers.length - 1];
-        if (open === undefined) return bad('unexpected text after the value');
+        if (open === undefined) return syntax('unexpected text after the value', i);
         if (c === 0x2c) {
           i++;
           next = open === 0x5d ? Next.Value : Next.Key;
@@ -259,7 +260,7 @@ export function jsonTextProblem(text: string): string | null {
           containers.pop();
           i++;
         } else {
-          return bad(`expected ',' or '${String.fromCharCode(open)}'`);
+          return syntax(`expected ',' or '${String.fromCharCode(open)}'`, i);
         }
         continue;
       }
@@ -267,43 +268,60 @@ export function jsonTextProblem(text: string): string | null {
   }
 }
 
+function syntax(what: string, at: number): string {
+  return `is not valid JSON: ${what} at position ${at}`;
+}
+
 function isJsonSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-/** Position after the string starting at `start` (a `"`), or what is wrong with it. */
-function scanString(text: string, start: number): number | string {
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** What the last scan that returned -1 found wrong (the scanners return positions only, to stay monomorphic). */
+let scanError = '';
+
+function scanFailed(message: string): number {
+  scanError = message;
+  return -1;
+}
+
+/** Position after the string starting at `start` (a `"`), or -1 (see scanError). */
+function scanString(text: string, start: number): number {
   const n = text.length;
   for (let i = start + 1; i < n; i++) {
-    let c = text.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c === 0x22) return i + 1;
+    if (c >= 0x20 && c < 0xd800 && c !== 0x5c) continue;
     if (c === 0x5c) {
       const e = text.charCodeAt(i + 1);
       if (e !== 0x75) {
-        // " \ / b f n r t
-        if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return 'a bad escape';
+        // \" \\ \/ \b \f \n \r \t
+        if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return scanFailed(syntax('a bad escape', i));
         i++;
         continue;
       }
-      c = hex4(text, i + 2);
-      if (c < 0) return 'a bad \\u escape';
-      i += 5;
-      if (c === 0) return `contains a NUL character (\\u0000) at position ${i - 5}`;
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const low = c <= 0xdbff && text.charCodeAt(i + 1) === 0x5c && text.charCodeAt(i + 2) === 0x75 ? hex4(text, i + 3) : -1;
-        if (low < 0xdc00 || low > 0xdfff) return `contains a lone surrogate (\\u${c.toString(16)}) at position ${i - 5}, which UTF-8 cannot encode`;
+      const u = hex4(text, i + 2);
+      if (u < 0) return scanFailed(syntax('a bad \\u escape', i));
+      if (u === 0) return scanFailed(`contains a NUL character (\\u0000) at position ${i}`);
+      if (u >= 0xd800 && u <= 0xdfff) {
+        const low = u <= 0xdbff && text.charCodeAt(i + 6) === 0x5c && text.charCodeAt(i + 7) === 0x75 ? hex4(text, i + 8) : -1;
+        if (low < 0xdc00 || low > 0xdfff) return scanFailed(`contains a lone surrogate (\\u${u.toString(16)}) at position ${i}, which UTF-8 cannot encode`);
         i += 6;
       }
+      i += 5;
       continue;
     }
-    if (c < 0x20) return c === 0 ? `contains a NUL character (U+0000) at position ${i}` : 'a control character in a string';
+    if (c < 0x20) return scanFailed(c === 0 ? `contains a NUL character (U+0000) at position ${i}` : syntax('a control character in a string', i));
     if (c >= 0xd800 && c <= 0xdfff) {
       const low = text.charCodeAt(i + 1);
-      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return `contains a lone surrogate (U+${c.toString(16).toUpperCase()}) at position ${i}, which UTF-8 cannot encode`;
+      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return scanFailed(`contains a lone surrogate (U+${c.toString(16).toUpperCase()}) at position ${i}, which UTF-8 cannot encode`);
       i++;
     }
   }
-  return 'an unterminated string';
+  return scanFailed(syntax('an unterminated string', start));
 }
 
 function hex4(text: string, at: number): number {
@@ -317,30 +335,28 @@ function hex4(text: string, at: number): number {
   return v;
 }
 
-/** Position after the number or literal at `start`, or what is wrong. */
-function scanScalar(text: string, start: number): number | string {
-  for (const literal of ['true', 'false', 'null']) {
-    if (text.startsWith(literal, start)) return start + literal.length;
-  }
+/** Position after the number or literal at `start`, or -1 (see scanError). */
+function scanScalar(text: string, start: number): number {
+  const c = text.charCodeAt(start);
+  if (c === 0x74) return text.startsWith('true', start) ? start + 4 : scanFailed(syntax('expected a value', start));
+  if (c === 0x66) return text.startsWith('false', start) ? start + 5 : scanFailed(syntax('expected a value', start));
+  if (c === 0x6e) return text.startsWith('null', start) ? start + 4 : scanFailed(syntax('expected a value', start));
   let i = start;
-  const digits = (): number => {
-    const from = i;
-    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-    return i - from;
-  };
-  if (text.charCodeAt(i) === 0x2d) i++;
-  if (text.charCodeAt(i) === 0x30) i++;
-  else if (digits() === 0) return 'expected a value';
+  if (c === 0x2d) i++;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) i++;
+  else if (first >= 0x31 && first <= 0x39) while (isDigit(text.charCodeAt(++i)));
+  else return scanFailed(syntax('expected a value', start));
   if (text.charCodeAt(i) === 0x2e) {
-    i++;
-    if (digits() === 0) return 'a bad number';
+    if (!isDigit(text.charCodeAt(++i))) return scanFailed(syntax('a bad number', start));
+    while (isDigit(text.charCodeAt(++i)));
   }
   const e = text.charCodeAt(i);
   if (e === 0x65 || e === 0x45) {
-    i++;
-    const sign = text.charCodeAt(i);
+    const sign = text.charCodeAt(++i);
     if (sign === 0x2b || sign === 0x2d) i++;
-    if (digits() === 0) return 'a bad number';
+    if (!isDigit(text.charCodeAt(i))) return scanFailed(syntax('a bad number', start));
+    while (isDigit(text.charCodeAt(++i)));
   }
   return i;
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../core/errors.js';
 import { JOB_STATES, type JobState, type NewJob } from '../core/job.js';
 import type { AttemptOutcome, LeasedTransition } from '../core/outcome.js';
-import { assertName, describe } from '../core/validate.js';
+import { assertName, checkJsonText, describe, textProblem } from '../core/validate.js';
 import type { ClaimParams, ListJobsParams, PruneParams } from './store.js';
 
 /**
@@ -19,6 +19,8 @@ export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
     assertName(f('name'), job.name);
     assertName(f('queue'), job.queue);
     if (typeof job.dataJson !== 'string') throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} must be a JSON string`);
+    // One JSON value, at most MAX_JSON_DEPTH deep, no NUL or lone surrogate: what every store can read back.
+    checkJsonText(f('dataJson'), job.dataJson);
     int(f('priority'), job.priority, -1e9, 1e9);
     num(f('delayMs'), job.delayMs, 0);
     if (job.runAt !== null && !isDate(job.runAt)) throw invalid(f('runAt'), `${f('runAt')} must be a valid Date or null`);
@@ -27,9 +29,11 @@ export function checkNewJobs(jobs: unknown): asserts jobs is NewJob[] {
     if (job.idempotencyKey !== null && (typeof job.idempotencyKey !== 'string' || job.idempotencyKey.length === 0)) {
       throw invalid(f('idempotencyKey'), `${f('idempotencyKey')} must be a non-empty string or null`);
     }
+    if (job.idempotencyKey !== null) text(f('idempotencyKey'), job.idempotencyKey);
     bool(f('keepKeyForever'), job.keepKeyForever);
     bool(f('releaseKeyOnFailure'), job.releaseKeyOnFailure);
     if (job.scheduleName !== null && typeof job.scheduleName !== 'string') throw invalid(f('scheduleName'), `${f('scheduleName')} must be a string or null`);
+    if (job.scheduleName !== null) text(f('scheduleName'), job.scheduleName);
     if (job.fireTime !== null && !isDate(job.fireTime)) throw invalid(f('fireTime'), `${f('fireTime')} must be a valid Date or null`);
   });
 }
@@ -61,6 +65,8 @@ export function checkTransitions(ts: LeasedTransition[]): void {
     if (o.kind === 'complete' && o.resultJson !== null && typeof o.resultJson !== 'string') {
       throw invalid(`${f}.outcome.resultJson`, `${f}.outcome.resultJson must be a JSON string or null`);
     }
+    // The worker checks results first (a bad one fails its attempt); this keeps unreadable text out of the store.
+    if (o.kind === 'complete' && o.resultJson !== null) checkJsonText(`${f}.outcome.resultJson`, o.resultJson);
   });
 }
 
@@ -97,6 +103,12 @@ export function int(field: string, v: unknown, min: number, max: number): number
 
 function num(field: string, v: unknown, min: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw invalid(field, `${field} must be a number >= ${min} (got ${describe(v)})`);
+}
+
+/** The text rule (core/validate.ts textProblem): no NUL, no lone surrogate; refused, never altered. */
+function text(field: string, v: string): void {
+  const problem = textProblem(v);
+  if (problem !== null) throw invalid(field, `${field} ${problem}`);
 }
 
 function bool(field: string, v: unknown): void {
