@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { parseOrThrow, resolveCoreConfig, type CoreConfig, type CoreConfigInput, type EnqueueOptions } from './core/config.js';
 import { InvalidTransitionError, JobNotFoundError, ValidationError } from './core/errors.js';
 import { JOB_STATES, type JobRecord, type NewJob } from './core/job.js';
-import { assertName, describe } from './core/validate.js';
+import { assertName, assertText, clipText, describe } from './core/validate.js';
 import { MicroBatcher } from './enqueue/micro-batcher.js';
 import { buildNewJob } from './enqueue/new-job.js';
 import { DocketEventEmitter, type DocketEventName, type DocketListener } from './events.js';
@@ -230,7 +230,7 @@ export class Docket {
    */
   async cancel(jobId: string, options: { reason?: string } = {}): Promise<Exclude<CancelResult, { outcome: 'not_found' }>> {
     await this.ensureReady();
-    const reason = typeof options.reason === 'string' && options.reason ? options.reason.slice(0, 500) : 'cancelled by request';
+    const reason = typeof options.reason === 'string' && options.reason ? clipText(assertText('options.reason', options.reason), 500) : 'cancelled by request';
     const result = await this.store.cancelJob({ jobId: String(jobId), reason });
     if (result.outcome === 'not_found') throw new JobNotFoundError(String(jobId));
     if (result.outcome === 'cancelled') {

@@ -65,6 +65,13 @@ export function assertText(field: string, value: string, code: 'INVALID_OPTION' 
   return value;
 }
 
+/** The first `max` UTF-16 units of `s`, without splitting a surrogate pair (a half would be a lone surrogate). */
+export function clipText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const c = s.charCodeAt(max - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
+}
+
 /**
  * Serialises a payload, refusing anything JSON would silently change
  * (undefined, functions, NaN, Dates, class instances, cycles, array holes), anything a
