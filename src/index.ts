@@ -60,6 +60,8 @@ export {
   type RetentionPolicy,
   type RetentionRule,
 } from './core/config.js';
+// Payload rules every store shares (README: payloads): nesting limit of job data and results.
+export { MAX_JSON_DEPTH } from './core/validate.js';
 
 // Schedules: triggers, policy, and what docket.listSchedules() / getSchedule() return.
 export type { ScheduleConfig, ScheduleOptions } from './scheduler/declarations.js';

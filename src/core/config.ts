@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_POLICY, type Backoff, type RetryPolicy } from './next-state.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN } from './validate.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN, textProblem } from './validate.js';
 
 // ---------------------------------------------------------------- named defaults
 
@@ -77,6 +77,12 @@ export const jobOptionsSchema = z
   .strict();
 export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
 
+/** A string every store keeps as given: no NUL, no lone surrogate (validate.ts textProblem); refused, never altered. */
+export const storableText = z.string().superRefine((s, ctx) => {
+  const problem = textProblem(s);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const enqueueOptionsSchema = z
   .object({
     queue: name.optional(),
@@ -85,7 +91,7 @@ export const enqueueOptionsSchema = z
     runAt: z.date().optional(),
     maxAttempts: z.number().int().min(1).max(1_000).optional(),
     timeoutMs: positiveMs.nullable().optional(),
-    idempotencyKey: z.string().min(1).max(512).optional(),
+    idempotencyKey: storableText.min(1).max(512).optional(),
     keepKeyForever: z.boolean().optional(),
     releaseKeyOnFailure: z.boolean().optional(),
   })

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/config.js';
 import { InvalidTransitionError, JobNotFoundError } from '../core/errors.js';
 import { JOB_STATES, type JobRecord } from '../core/job.js';
-import { assertName } from '../core/validate.js';
+import { assertName, assertText, clipText } from '../core/validate.js';
 import type { DocketEventEmitter } from '../runtime/events.js';
 import type {
   CancelResult,
@@ -145,7 +145,7 @@ export class JobAdmin implements JobAdminApi {
    */
   async cancel(jobId: string, options: { reason?: string } = {}): Promise<CancelRequestResult> {
     await this.deps.ready();
-    const reason = typeof options.reason === 'string' && options.reason ? options.reason.slice(0, MAX_REASON_LENGTH) : DEFAULT_CANCEL_REASON;
+    const reason = typeof options.reason === 'string' && options.reason ? clipText(assertText('options.reason', options.reason), MAX_REASON_LENGTH) : DEFAULT_CANCEL_REASON;
     const result = await this.deps.store.cancelJob({ jobId: String(jobId), reason });
     if (result.outcome === 'not_found') throw new JobNotFoundError(String(jobId));
     if (result.outcome === 'cancelled') {

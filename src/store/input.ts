@@ -2,7 +2,7 @@ import { MAX_PRIORITY, MIN_PRIORITY } from '../core/config.js';
 import { ValidationError } from '../core/errors.js';
 import { FINISHED_STATES, JOB_STATES, type JobState, type NewJob } from '../core/job.js';
 import type { AttemptOutcome, LeasedTransition } from '../core/outcome.js';
-import { assertName, describe } from '../core/validate.js';
+import { assertName, checkJsonText, describe, textProblem } from '../core/validate.js';
 import type { ClaimParams, EnqueueParams, JobStatsParams, JobTimelineParams, ListJobsParams, PruneParams, StoreCapabilities } from './store.js';
 
 /**
@@ -29,11 +29,9 @@ export function checkNewJobs(jobs: NewJob[]): unknown[] {
     assertName(f('name'), job.name);
     assertName(f('queue'), job.queue);
     if (typeof job.dataJson !== 'string') throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} must be a JSON string`);
-    try {
-      data[i] = JSON.parse(job.dataJson) as unknown;
-    } catch {
-      throw new ValidationError('INVALID_DATA', f('dataJson'), `${f('dataJson')} is not valid JSON`);
-    }
+    // One JSON value, at most MAX_JSON_DEPTH deep, no NUL or lone surrogate: what every store can read back.
+    checkJsonText(f('dataJson'), job.dataJson);
+    data[i] = JSON.parse(job.dataJson) as unknown;
     int(f('priority'), job.priority, MIN_PRIORITY, MAX_PRIORITY);
     num(f('delayMs'), job.delayMs, 0);
     if (job.runAt !== null && !isDate(job.runAt)) throw invalid(f('runAt'), `${f('runAt')} must be a valid Date or null`);
@@ -42,9 +40,11 @@ export function checkNewJobs(jobs: NewJob[]): unknown[] {
     if (job.idempotencyKey !== null && (typeof job.idempotencyKey !== 'string' || job.idempotencyKey.length === 0)) {
       throw invalid(f('idempotencyKey'), `${f('idempotencyKey')} must be a non-empty string or null`);
     }
+    if (job.idempotencyKey !== null) text(f('idempotencyKey'), job.idempotencyKey);
     bool(f('keepKeyForever'), job.keepKeyForever);
     bool(f('releaseKeyOnFailure'), job.releaseKeyOnFailure);
     if (job.scheduleName !== null && typeof job.scheduleName !== 'string') throw invalid(f('scheduleName'), `${f('scheduleName')} must be a string or null`);
+    if (job.scheduleName !== null) text(f('scheduleName'), job.scheduleName);
     if (job.fireTime !== null && !isDate(job.fireTime)) throw invalid(f('fireTime'), `${f('fireTime')} must be a valid Date or null`);
     // Text a store keeps as text: PostgreSQL cannot hold NUL, so no store takes it.
     noNul(f('idempotencyKey'), job.idempotencyKey);
@@ -104,6 +104,8 @@ export function checkTransitions(ts: LeasedTransition[]): void {
     if (o.kind === 'complete' && o.resultJson !== null && typeof o.resultJson !== 'string') {
       throw invalid(`${f}.outcome.resultJson`, `${f}.outcome.resultJson must be a JSON string or null`);
     }
+    // The worker checks results first (a bad one fails its attempt); this keeps unreadable text out of the store.
+    if (o.kind === 'complete' && o.resultJson !== null) checkJsonText(`${f}.outcome.resultJson`, o.resultJson);
   });
 }
 
@@ -140,6 +142,12 @@ export function int(field: string, v: unknown, min: number, max: number): number
 
 function num(field: string, v: unknown, min: number): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw invalid(field, `${field} must be a number >= ${min} (got ${describe(v)})`);
+}
+
+/** The text rule (core/validate.ts textProblem): no NUL, no lone surrogate; refused, never altered. */
+function text(field: string, v: string): void {
+  const problem = textProblem(v);
+  if (problem !== null) throw invalid(field, `${field} ${problem}`);
 }
 
 function bool(field: string, v: unknown): void {

@@ -4,6 +4,7 @@ import { AbortReason, JobTimeoutError, ValidationError } from '../core/errors.js
 import type { ClaimedJob } from '../core/job.js';
 import { decideNextState, toFailure } from '../core/next-state.js';
 import type { AttemptOutcome } from '../core/outcome.js';
+import { checkJsonText } from '../core/validate.js';
 import type { JobDefinition } from '../jobs/job-definition.js';
 import { createJobContext, type JobContext, type ProgressInput } from './job-context.js';
 
@@ -176,6 +177,7 @@ export class Attempt {
     let json: string | undefined;
     try {
       json = JSON.stringify(value);
+      if (json !== undefined) checkJsonText('result', json); // depth, NUL, lone surrogates: what every store can read back
     } catch (error) {
       return new ValidationError('INVALID_DATA', 'result', `the handler's result cannot be stored as JSON: ${(error as Error).message}`);
     }

@@ -73,3 +73,25 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * How long a worker process takes, right now, from a job's enqueue to its completion (store
+ * clock): one probe job, run by whichever worker is free. Recovery deadlines are derived from
+ * it, so a loaded machine (where every step is slower) stretches them, a quiet one does not.
+ */
+export async function measurePickupMs(
+  producer: { enqueue(name: string, data: unknown): Promise<{ id: string }> },
+  store: { getJob(p: { jobId: string }): Promise<{ state: string; createdAt: Date; finishedAt: Date | null } | null> },
+): Promise<{ id: string; ms: number }> {
+  const { id } = await producer.enqueue('mp', { probe: true });
+  await until(async () => (await store.getJob({ jobId: id }))?.state === 'completed', 'the probe job', 60_000, 10);
+  const job = (await store.getJob({ jobId: id }))!;
+  return { id, ms: job.finishedAt!.getTime() - job.createdAt.getTime() };
+}
+
+/**
+ * The slack allowed after a dead worker's lease expired before its job is completed elsewhere:
+ * the rescuer's interval, then a pickup like the measured one. On a quiet machine the pickup is
+ * tens of ms and this is about the historic 1 s; under load it grows with what was measured.
+ */
+export const recoverySlackMs = (rescueIntervalMs: number, pickupMs: number): number => rescueIntervalMs + Math.max(900, 4 * pickupMs);

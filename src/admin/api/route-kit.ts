@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requireScope, type AuthEnv, type KeyRing, type Scope } from '../kit/auth.js';
+import { requireUtf8Body } from './utf8-body.js';
 import { problemContent } from './schemas.js';
 
 /**
@@ -58,7 +59,7 @@ export function guard(
   const chain: MiddlewareHandler<AuthEnv>[] = [];
   const access = route['x-docket-scope'];
   if (access !== 'public') chain.push(requireScope(mw.ring, access));
-  if (route.request?.body) chain.push(mw.bodyLimit);
+  if (route.request?.body) chain.push(mw.bodyLimit, requireUtf8Body);
   chain.push(...extra);
   if (chain.length > 0) app.on(route.method.toUpperCase(), [route.getRoutingPath()], ...chain);
 }

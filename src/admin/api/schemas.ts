@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/config.js';
+import { MAX_PRIORITY, MIN_PRIORITY, storableText } from '../../core/config.js';
 import { JOB_STATES, type JobRecord } from '../../core/job.js';
 import { NAME_PATTERN } from '../../core/validate.js';
 import { PROBLEM_CONTENT_TYPE } from '../kit/problem.js';
@@ -139,7 +139,7 @@ export const EnqueueBody = z
     priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).optional().openapi({ description: 'higher runs first' }),
     delayMs: z.number().int().nonnegative().optional(),
     runAt: isoDate.optional(),
-    idempotencyKey: z.string().min(1).max(512).optional(),
+    idempotencyKey: storableText.min(1).max(512).optional(),
     keepKeyForever: z.boolean().optional().openapi({ description: 'keep the idempotency key after the job is pruned (run-once work)' }),
     releaseKeyOnFailure: z.boolean().optional().openapi({ description: 'free the key when the job ends failed' }),
     maxAttempts: z.number().int().min(1).max(1000).optional(),

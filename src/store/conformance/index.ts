@@ -2,6 +2,7 @@ import { cancelTests } from './cancel.js';
 import { claimTests } from './claim.js';
 import { enqueueTests } from './enqueue.js';
 import { Harness, type StoreConformanceOptions } from './harness.js';
+import { inputRuleTests } from './input-rules.js';
 import { leaseTests } from './leases.js';
 import { progressResultTests } from './progress-result.js';
 import { pruneTests } from './prune.js';
@@ -29,6 +30,7 @@ export type { SkipRule, StoreConformanceOptions } from './harness.js';
 export function runStoreConformance(options: StoreConformanceOptions): void {
   const harness = new Harness(options);
   harness.collect('enqueue', enqueueTests);
+  harness.collect('input rules', inputRuleTests);
   harness.collect('claim', claimTests);
   harness.collect('state machine', stateMachineTests);
   harness.collect('transitions', transitionTests);

@@ -165,9 +165,11 @@ describePostgres('PostgresStore jobs', (pgt) => {
 
     it('a delayed job becomes claimable (and reads as waiting) once its time has come', async () => {
       const store = await pgt.newStore();
-      const [j] = await store.enqueue({ jobs: [newJob({ delayMs: 400 })] });
+      // Long enough that the first claim comes before the run time even on a loaded machine; then wait
+      // for the run time as the server's clock says, not for a fixed guess.
+      const [j] = await store.enqueue({ jobs: [newJob({ delayMs: 3_000 })] });
       expect(await store.claimJobs(claimAll)).toEqual([]);
-      await sleep(500);
+      await sleep(j!.job!.runAt.getTime() - (await store.now()).getTime() + 20);
       expect((await store.getJob({ jobId: j!.id }))!.state).toBe('waiting');
       expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 1, delayed: 0 });
       expect((await store.listJobs({ limit: 10, states: ['waiting'] })).jobs.map((x) => x.id)).toEqual([j!.id]);
@@ -259,9 +261,11 @@ describePostgres('PostgresStore jobs', (pgt) => {
     it('returns expired leases to waiting, fails a job past maxStalls, and rejects the dead attempt', async () => {
       const store = await pgt.newStore();
       const [j] = await store.enqueue({ jobs: [newJob({ idempotencyKey: 'stall', releaseKeyOnFailure: true })] });
-      const [first] = await store.claimJobs({ ...claimAll, leaseMs: 400 });
+      // A lease long enough to be live at the first rescue even on a loaded machine; then wait for its
+      // expiry as the server's clock says.
+      const [first] = await store.claimJobs({ ...claimAll, leaseMs: 3_000 });
       expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [] });
-      await sleep(500);
+      await sleep(first!.leaseExpiresAt.getTime() - (await store.now()).getTime() + 20);
       expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [j!.id], failed: [] });
       const back = (await store.getJob({ jobId: j!.id }))!;
       expect(back).toMatchObject({ state: 'waiting', stalls: 1, attempt: 1, leaseToken: null, error: { code: 'LEASE_EXPIRED' } });
