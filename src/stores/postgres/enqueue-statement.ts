@@ -149,6 +149,7 @@ function newRecord(job: NewJob, id: string, nowMs: number): JobRecord {
     attempt: 0,
     maxAttempts: job.maxAttempts,
     timeoutMs: job.timeoutMs,
+    reserved: false,
     stalls: 0,
     leaseToken: null,
     leaseExpiresAt: null,

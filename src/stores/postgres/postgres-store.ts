@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
+import { CANCELLABLE_STATES, decideRescue, publicState, type StoredState } from '../../core/job-state.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
@@ -15,7 +16,8 @@ import type {
   UpsertSchedulesParams,
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
-import { applyAndClaim, applyTransitions } from './apply-transitions.js';
+import { applyAndClaim, applyTransitions, type Transaction } from './apply-transitions.js';
+import { holdClient } from './held-client.js';
 import type {
   ApplyAndClaimParams,
   ApplyAndClaimResult,
@@ -44,7 +46,7 @@ import type {
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
 import { Enqueuer, parseJobData } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
-import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
+import { failureJson, parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
@@ -226,7 +228,7 @@ export class PostgresStore implements Store {
     checkTransitions(params.transitions);
     this.assertOpen();
     if (params.transitions.length === 0) return [];
-    const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op));
+    const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return results;
   }
@@ -240,7 +242,7 @@ export class PostgresStore implements Store {
     if (params.transitions.length === 0) return { results: [], jobs: await this.claimJobs(claim) };
     this.assertOpen();
     const prefix = `${randomBytes(12).toString('base64url')}.`;
-    const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op));
+    const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
@@ -282,21 +284,45 @@ export class PostgresStore implements Store {
     return params.updates.filter((u) => !saved.has(u.jobId)).map((u) => u.jobId);
   }
 
+  /**
+   * One transaction: read the expired leases (locked, SKIP LOCKED), let
+   * core's decideRescue judge each on the statement's now, apply the
+   * decisions in one statement under each operation's guard.
+   */
   async rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult> {
     int('maxStalls', params.maxStalls, 0, 1_000_000);
     int('limit', params.limit, 1, 1_000_000);
-    const { rows } = await this.run<{ id: string; queue: string; state: string }>(this.hot.rescueExpired, [params.maxStalls, params.limit], 'rescueExpired');
-    const requeued: string[] = [], failed: string[] = [];
+    const rows = await this.transaction('rescueExpired', async (run) => {
+      const { rows: expired } = await run<ExpiredRow>(this.hot.rescueExpiredRead, [params.limit], 'rescueExpired');
+      if (expired.length === 0) return [];
+      const n = expired.length;
+      const ids = new Array<string>(n), ops = new Array<string>(n), states = new Array<string>(n);
+      const stalls = new Array<number | null>(n), errors = new Array<string | null>(n);
+      expired.forEach((e, k) => {
+        const d = decideRescue(
+          { state: e.state, stalls: e.stalls, attempt: e.attempt, workerId: e.worker_id, cancelRequested: e.cancel_requested },
+          params.maxStalls,
+          new Date(e.now),
+        );
+        ids[k] = e.id;
+        ops[k] = d.op;
+        states[k] = d.to;
+        stalls[k] = d.op === 'rescue' ? d.stalls : null;
+        errors[k] = 'failure' in d ? failureJson(d.failure) : null;
+      });
+      return (await run<{ id: string; queue: string; state: string; op: string }>(this.hot.rescueExpiredApply, [ids, ops, states, stalls, errors], 'rescueExpired')).rows;
+    });
+    const requeued: string[] = [], failed: string[] = [], unreserved: string[] = [];
     const wake = new Set<string>();
     for (const r of rows) {
       if (r.state === 'failed') failed.push(r.id);
       else if (r.state === 'waiting') {
-        requeued.push(r.id);
+        (r.op === 'unreserve' ? unreserved : requeued).push(r.id);
         wake.add(r.queue);
       }
     }
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
-    return { requeued, failed };
+    return { requeued, failed, unreserved };
   }
 
   async cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult> {
@@ -306,7 +332,7 @@ export class PostgresStore implements Store {
       this.assertOpen();
       return { outcome: 'not_found', job: null };
     }
-    const { rows } = await this.run<JobRow & { prev_state: string }>(
+    const { rows } = await this.run<JobRow & { prev_state: StoredState }>(
       this.admin.cancelJob,
       [id, params.reason, this.channel, cancelRequestedPayload(this.instanceId, id)],
       'cancelJob',
@@ -314,11 +340,9 @@ export class PostgresStore implements Store {
     const row = rows[0];
     if (row) {
       const job = toJobRecord(row);
-      if (row.prev_state === 'active') {
-        this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
-        return { outcome: 'cancel_requested', job };
-      }
-      return { outcome: 'cancelled', job };
+      // A job someone holds (reserved or active) is pushed to its worker (the NOTIFY went with the write).
+      if (row.prev_state === 'reserved' || row.prev_state === 'active') this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
+      return CANCELLABLE_STATES.includes(row.prev_state) ? { outcome: 'cancelled', job } : { outcome: 'cancel_requested', job };
     }
     const job = await this.getJob({ jobId: id });
     return job ? { outcome: 'already_finished', job } : { outcome: 'not_found', job: null };
@@ -473,6 +497,38 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Runs `fn` in one transaction on one pooled connection (held: a server
+   * restart between two statements must not kill the process). An arrow
+   * property, so it can be handed to helpers as is.
+   */
+  private readonly transaction: Transaction = async (operation, fn) => {
+    this.assertOpen();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw toStoreError(e, operation);
+    }
+    const unhold = holdClient(client);
+    // A connection whose ROLLBACK failed is not given back to the pool.
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(async <R>(query: NamedQuery, values: unknown[]) => (await client.query({ ...query, values })) as unknown as { rows: R[] });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((err: Error) => {
+        broken = err;
+      });
+      throw toStoreError(e, operation);
+    } finally {
+      unhold();
+      client.release(broken);
+    }
+  };
+
   private async oneJob(query: NamedQuery, jobId: string, operation: string): Promise<JobRecord | null> {
     const id = parseJobId(jobId);
     if (id === null) {
@@ -484,6 +540,16 @@ export class PostgresStore implements Store {
   }
 
 
+}
+
+interface ExpiredRow {
+  id: string;
+  state: 'reserved' | 'active';
+  stalls: number;
+  attempt: number;
+  worker_id: string | null;
+  cancel_requested: boolean;
+  now: number;
 }
 
 interface CountRow {
