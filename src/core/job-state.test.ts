@@ -83,13 +83,11 @@ describe('outcomes and leased writes', () => {
     expect(outcomes.filter(outcomeRefundsAttempt).map((o) => o.kind)).toEqual(['snooze', 'release']);
   });
 
-  it('tells a start, an end and the end of a job never started apart', () => {
+  it('tells a start from an end', () => {
     const t = (outcome: AttemptOutcome | null, startedAgoMs?: number): LeasedTransition => ({ jobId: '1', leaseToken: 't', outcome, ...(startedAgoMs === undefined ? {} : { startedAgoMs }) });
     expect(transitionOperation(t(null, 3))).toBe('start');
     expect(transitionOperation(t({ kind: 'complete', resultJson: null }))).toBe('end');
-    expect(transitionOperation(t({ kind: 'release' }, 4))).toBe('end');
-    expect(transitionOperation(t({ kind: 'release' }))).toBe('endUnstarted');
-    expect(transitionOperation(t({ kind: 'cancel', reason: 'r' }))).toBe('endUnstarted');
+    expect(transitionOperation(t({ kind: 'release' }))).toBe('end');
   });
 
   it('counts an attempt once, whether its start is written alone or with its end', () => {
@@ -103,6 +101,9 @@ describe('outcomes and leased writes', () => {
     expect(attemptDelta(t({ kind: 'release' }, 0), 'active')).toBe(-1);
     // never started: nothing
     expect(attemptDelta({ jobId: '1', leaseToken: 't', outcome: { kind: 'release' } }, 'reserved')).toBe(0);
+    expect(attemptDelta({ jobId: '1', leaseToken: 't', outcome: { kind: 'cancel', reason: 'r' } }, 'reserved')).toBe(0);
+    // released while active (its start written earlier): given back
+    expect(attemptDelta({ jobId: '1', leaseToken: 't', outcome: { kind: 'release' } }, 'active')).toBe(-1);
   });
 });
 

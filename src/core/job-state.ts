@@ -20,7 +20,7 @@ import { JOB_STATES, type JobFailure, type JobState } from './job.js';
  *   reserved|active --end--> completed | failed | delayed | waiting | cancelled
  *                                                    (the attempt's outcome; from reserved
  *                                                     when start and end reach the store together)
- *   reserved --end (never started)--> waiting | cancelled   (released at shutdown, cancelled in the buffer)
+ *                                                    (and release/cancel of a job never started: nothing counted)
  *   active --rescue--> waiting | failed | cancelled (lease expired; a stall)
  *   reserved --rescue--> waiting                    (reservation expired; no attempt, no stall)
  *   waiting/delayed/reserved --cancel--> cancelled  (an active job is asked, then ends by `end`)
@@ -40,7 +40,7 @@ export const TRANSITIONS: Readonly<Record<StoredState, readonly StoredState[]>> 
   cancelled: ['waiting'],
 };
 
-export type OperationName = 'claim' | 'start' | 'end' | 'endUnstarted' | 'rescue' | 'unreserve' | 'cancel' | 'promote' | 'retry';
+export type OperationName = 'claim' | 'start' | 'end' | 'rescue' | 'unreserve' | 'cancel' | 'promote' | 'retry';
 
 /** One kind of state change: the states it may apply to (the store's guard) and those it may produce. */
 export interface Operation {
@@ -56,10 +56,13 @@ export interface Operation {
 export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   claim: { from: ['waiting', 'delayed'], to: ['reserved'] },
   start: { from: ['reserved'], to: ['active'] },
-  /** An attempt's outcome (outcome.ts decides which target). */
+  /**
+   * An attempt's outcome (outcome.ts decides which target and the attempt
+   * count). From reserved when the start reaches the store with the end, or
+   * when a job never started is released (shutdown) or cancelled in the
+   * worker's buffer.
+   */
   end: { from: ['reserved', 'active'], to: ['completed', 'failed', 'delayed', 'waiting', 'cancelled'] },
-  /** A reserved job that never started: released at shutdown, or cancelled in the worker's buffer. */
-  endUnstarted: { from: ['reserved'], to: ['waiting', 'cancelled'] },
   /** An active job whose lease expired (`decideRescue`). */
   rescue: { from: ['active'], to: ['waiting', 'failed', 'cancelled'] },
   /** A reserved job whose lease expired: back in line, nothing counted. */

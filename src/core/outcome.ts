@@ -73,7 +73,11 @@ export function outcomeFailure(outcome: AttemptOutcome): JobFailure | null {
   return outcome.kind === 'retry' || outcome.kind === 'fail' ? outcome.failure : null;
 }
 
-/** Whether the write records a started attempt (the handler ran, or runs). */
+/**
+ * Whether the write itself says the handler started: a start, a given
+ * `startedAgoMs`, or an outcome only a run can have. A release or cancel
+ * without `startedAgoMs` started exactly when the store has the job active.
+ */
 export function transitionStarted(t: LeasedTransition): boolean {
   return t.startedAgoMs !== undefined || t.outcome === null || RAN.has(t.outcome.kind);
 }
@@ -83,21 +87,22 @@ const RAN = new Set<OutcomeKind>(['complete', 'retry', 'fail', 'snooze']);
 
 /**
  * The operation a leased write is, which decides its guard: `start` (from
- * reserved), `end` (from reserved or active: the start may reach the store
- * with the end), or `endUnstarted` (from reserved only).
+ * reserved) or `end` (from reserved or active: the start may reach the store
+ * with the end, and a job released or cancelled before it started ends from
+ * reserved too).
  */
-export function transitionOperation(t: LeasedTransition): 'start' | 'end' | 'endUnstarted' {
-  if (t.outcome === null) return 'start';
-  return transitionStarted(t) ? 'end' : 'endUnstarted';
+export function transitionOperation(t: LeasedTransition): 'start' | 'end' {
+  return t.outcome === null ? 'start' : 'end';
 }
 
 /**
  * How the write changes the job's attempt count, from the state it finds:
- * +1 when it records the start (the job was reserved), -1 when the outcome
- * gives the attempt back (snooze, release of a started attempt).
+ * +1 when it records the start (the job was reserved and the write says it
+ * started), -1 when the outcome gives a started attempt back (snooze,
+ * release). A job released or cancelled unstarted counts nothing.
  */
 export function attemptDelta(t: LeasedTransition, from: 'reserved' | 'active'): number {
-  const started = transitionStarted(t);
+  const started = transitionStarted(t) || from === 'active';
   const counted = from === 'reserved' && started ? 1 : 0;
   const refunded = started && t.outcome !== null && outcomeRefundsAttempt(t.outcome) ? 1 : 0;
   return counted - refunded;

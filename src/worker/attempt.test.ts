@@ -13,7 +13,7 @@ function claimed(over: Partial<ClaimedJob> = {}): ClaimedJob {
   const now = new Date(0);
   return {
     id: '1', name: 'j', queue: 'default', data: { x: 1 }, state: 'active', priority: 0, runAt: now, createdAt: now, startedAt: now, finishedAt: null,
-    attempt: 1, maxAttempts: 3, timeoutMs: null, stalls: 0, leaseToken: 'tok', leaseExpiresAt: new Date(30_000), workerId: 'w', cancelRequested: false,
+    attempt: 1, maxAttempts: 3, timeoutMs: null, reserved: false, stalls: 0, leaseToken: 'tok', leaseExpiresAt: new Date(30_000), workerId: 'w', cancelRequested: false,
     progress: null, result: null, error: null, idempotencyKey: null, scheduleName: null, fireTime: null, ...over,
   };
 }

@@ -46,8 +46,8 @@ describe('ClaimAhead', () => {
 function job(id: number, over: Partial<ClaimedJob> = {}): ClaimedJob {
   const t = new Date(0);
   return {
-    id: String(id), name: 'j', queue: 'q', data: null, state: 'active', priority: 0, runAt: t, createdAt: t, startedAt: t, finishedAt: null,
-    attempt: 1, maxAttempts: 3, timeoutMs: null, stalls: 0, leaseToken: `tok${id}`, leaseExpiresAt: t, workerId: 'w', cancelRequested: false,
+    id: String(id), name: 'j', queue: 'q', data: null, state: "waiting", priority: 0, runAt: t, createdAt: t, startedAt: null, finishedAt: null,
+    attempt: 1, maxAttempts: 3, timeoutMs: null, reserved: true, stalls: 0, leaseToken: `tok${id}`, leaseExpiresAt: t, workerId: 'w', cancelRequested: false,
     progress: null, result: null, error: null, idempotencyKey: null, scheduleName: null, fireTime: null, ...over,
   };
 }

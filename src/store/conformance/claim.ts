@@ -75,7 +75,8 @@ export function claimTests(test: Define): void {
     expect(new Set(ids).size).toBe(200);
     expect(await claim(store, { limit: 10 })).toEqual([]);
     const [counts] = await store.countJobs({ queue: QUEUE });
-    expect(counts!.counts).toMatchObject({ waiting: 0, active: 200 });
+    // Reserved, not started: they count as waiting (held), none as active.
+    expect(counts!.counts).toMatchObject({ waiting: 200, active: 0 });
   });
 
   test('does not claim from a paused queue, and does again once resumed', async (store) => {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Define } from './harness.js';
-import { claim, claimJob, enqueueMany, enqueueOne, expectUnchanged, newJob, settle, sleep, storeNow } from './helpers.js';
+import { claim, claimJob, enqueueMany, enqueueOne, expectUnchanged, newJob, settle, sleep, start, storeNow } from './helpers.js';
 
 /** Leases here are short and real: the store's clock decides when they expire. */
 const SHORT_LEASE_MS = 60;
@@ -42,7 +42,7 @@ export function leaseTests(test: Define): void {
     const c = await claimJob(store, job, { leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_SHORT_LEASE_MS);
     const r = await store.rescueExpired({ maxStalls: 3, limit: 100 });
-    expect(r).toEqual({ requeued: [job.id], failed: [] });
+    expect(r).toEqual({ requeued: [job.id], failed: [], unreserved: [] });
     const after = (await store.getJob({ jobId: job.id }))!;
     expect(after).toMatchObject({ state: 'waiting', stalls: 1, attempt: 1, leaseToken: null, leaseExpiresAt: null });
     const again = await claimJob(store, job);
@@ -72,7 +72,7 @@ export function leaseTests(test: Define): void {
     const job = await enqueueOne(store);
     await claimJob(store, job, { leaseMs: 30_000 });
     await expectUnchanged(store, async () => {
-      expect(await store.rescueExpired({ maxStalls: 3, limit: 100 })).toEqual({ requeued: [], failed: [] });
+      expect(await store.rescueExpired({ maxStalls: 3, limit: 100 })).toEqual({ requeued: [], failed: [], unreserved: [] });
     });
   });
 
@@ -81,7 +81,7 @@ export function leaseTests(test: Define): void {
     const c = await claimJob(store, job, { leaseMs: 100 });
     await store.extendLeases({ workerId: 'worker-1', leases: [{ jobId: c.id, leaseToken: c.leaseToken }], leaseMs: 30_000 });
     await sleep(200);
-    expect(await store.rescueExpired({ maxStalls: 3, limit: 100 })).toEqual({ requeued: [], failed: [] });
+    expect(await store.rescueExpired({ maxStalls: 3, limit: 100 })).toEqual({ requeued: [], failed: [], unreserved: [] });
     expect((await store.getJob({ jobId: job.id }))!.state).toBe('active');
   });
 
@@ -89,10 +89,10 @@ export function leaseTests(test: Define): void {
     const job = await enqueueOne(store);
     await claimJob(store, job, { leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_SHORT_LEASE_MS);
-    expect(await store.rescueExpired({ maxStalls: 1, limit: 100 })).toEqual({ requeued: [job.id], failed: [] });
+    expect(await store.rescueExpired({ maxStalls: 1, limit: 100 })).toEqual({ requeued: [job.id], failed: [], unreserved: [] });
     await claimJob(store, job, { leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_SHORT_LEASE_MS);
-    expect(await store.rescueExpired({ maxStalls: 1, limit: 100 })).toEqual({ requeued: [], failed: [job.id] });
+    expect(await store.rescueExpired({ maxStalls: 1, limit: 100 })).toEqual({ requeued: [], failed: [job.id], unreserved: [] });
     const after = (await store.getJob({ jobId: job.id }))!;
     expect(after).toMatchObject({ state: 'failed', stalls: 2, attempt: 2, leaseToken: null });
     expect(after.finishedAt).not.toBeNull();
@@ -104,7 +104,7 @@ export function leaseTests(test: Define): void {
     const job = await enqueueOne(store);
     await claimJob(store, job, { leaseMs: SHORT_LEASE_MS });
     await sleep(PAST_SHORT_LEASE_MS);
-    expect(await store.rescueExpired({ maxStalls: 0, limit: 100 })).toEqual({ requeued: [], failed: [job.id] });
+    expect(await store.rescueExpired({ maxStalls: 0, limit: 100 })).toEqual({ requeued: [], failed: [job.id], unreserved: [] });
     expect((await store.getJob({ jobId: job.id }))!.state).toBe('failed');
   });
 
@@ -130,12 +130,23 @@ export function leaseTests(test: Define): void {
 
   test('rescue handles at most `limit` jobs per call', async (store) => {
     await enqueueMany(store, 3);
-    await claim(store, { limit: 3, leaseMs: SHORT_LEASE_MS });
+    const held = await claim(store, { limit: 3, leaseMs: SHORT_LEASE_MS });
+    for (const c of held) expect(await start(store, c)).toBe('applied');
     await sleep(PAST_SHORT_LEASE_MS);
     const first = await store.rescueExpired({ maxStalls: 3, limit: 2 });
     expect(first.requeued).toHaveLength(2);
     const second = await store.rescueExpired({ maxStalls: 3, limit: 2 });
     expect(second.requeued).toHaveLength(1);
     expect(new Set([...first.requeued, ...second.requeued]).size).toBe(3);
+  });
+
+  test('reserved and active expired leases are rescued in one pass, each by its own rule', async (store) => {
+    const [a, b] = await enqueueMany(store, 2);
+    const held = await claim(store, { limit: 2, leaseMs: SHORT_LEASE_MS });
+    expect(await start(store, held.find((c) => c.id === a!.id)!)).toBe('applied');
+    await sleep(PAST_SHORT_LEASE_MS);
+    expect(await store.rescueExpired({ maxStalls: 3, limit: 10 })).toEqual({ requeued: [a!.id], failed: [], unreserved: [b!.id] });
+    expect(await store.getJob({ jobId: a!.id })).toMatchObject({ state: 'waiting', stalls: 1, attempt: 1 });
+    expect(await store.getJob({ jobId: b!.id })).toMatchObject({ state: 'waiting', stalls: 0, attempt: 0 });
   });
 }

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { JobRecord, JobState } from '../../core/job.js';
 import { emptyCounts, type ListJobsParams, type Store } from '../store.js';
 import type { Define } from './harness.js';
-import { claim, claimJob, enqueueMany, enqueueOne, expectCode, failure, newJob, runToOutcome, settle, sleep } from './helpers.js';
+import { claim, claimJob, enqueueMany, enqueueOne, expectCode, failure, newJob, runToOutcome, settle, sleep, start } from './helpers.js';
 
 async function listAll(store: Store, params: Omit<ListJobsParams, 'limit' | 'cursor'>, limit = 3): Promise<string[]> {
   const ids: string[] = [];
@@ -121,6 +121,7 @@ export function queryTests(test: Define): void {
     const picked = jobs.filter((j) => j.queue === 'pick').map((j) => j.id);
     expect(await listAll(store, { queue: 'pick', order: 'asc' }, 2)).toEqual(picked);
     const claimed = await claim(store, { queue: 'skip', limit: 6 });
+    for (const c of claimed.slice(4)) expect(await start(store, c)).toBe('applied');
     const completed = claimed.slice(0, 4).map((c) => c.id);
     for (const c of claimed.slice(0, 4)) await settle(store, c, { kind: 'complete', resultJson: null });
     const newestFirst = jobs.map((j) => j.id).filter((id) => completed.includes(id)).reverse();

@@ -102,7 +102,7 @@ export const EDGE_CASES: readonly EdgeCase[] = [
   { from: 'reserved', to: 'waiting', op: 'end', title: 'start and an immediate retry in one write', run: (store) => endFromReserved(store, retryNow) },
   { from: 'reserved', to: 'cancelled', op: 'end', title: 'start and a cancel in one write', run: (store) => endFromReserved(store, cancel) },
   {
-    from: 'reserved', to: 'waiting', op: 'endUnstarted', title: 'a reserved job released unstarted goes back with nothing counted',
+    from: 'reserved', to: 'waiting', op: 'end', title: 'a reserved job released unstarted goes back with nothing counted',
     run: async (store) => {
       const { job, held } = await reserved(store);
       expect(await settle(store, held, { kind: 'release' })).toBe('applied');
@@ -112,7 +112,7 @@ export const EDGE_CASES: readonly EdgeCase[] = [
     },
   },
   {
-    from: 'reserved', to: 'cancelled', op: 'endUnstarted', title: 'a reserved job cancelled in its worker ends unstarted',
+    from: 'reserved', to: 'cancelled', op: 'end', title: 'a reserved job cancelled in its worker ends unstarted',
     run: async (store) => {
       const { job, held } = await reserved(store);
       expect(await settle(store, held, cancel)).toBe('applied');

@@ -18,7 +18,7 @@ export function claimRows(params: ClaimParams, queues: ReadonlyArray<{ queue: st
   const out: string[] = [];
   for (const { queue, limit } of queues) {
     if (paused.get(queue) === 1) continue;
-    for (const json of claim.all(now + params.leaseMs, now, params.workerId, queue, now, names, limit) as string[]) out.push(json);
+    for (const json of claim.all(now + params.leaseMs, params.workerId, queue, now, names, limit) as string[]) out.push(json);
   }
   return out;
 }
@@ -26,6 +26,6 @@ export function claimRows(params: ClaimParams, queues: ReadonlyArray<{ queue: st
 /** The claimed jobs, in claim order (RETURNING order is unspecified). */
 export function claimedJobs(rows: string[], params: ClaimParams, now: number): ClaimedJob[] {
   const leaseExpiresAt = now + params.leaseMs;
-  const jobs = rows.map((json) => jsonToClaimed(json, now, leaseExpiresAt, params.workerId));
+  const jobs = rows.map((json) => jsonToClaimed(json, leaseExpiresAt, params.workerId));
   return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));
 }

@@ -101,6 +101,7 @@ function newRecord(job: NewJob, id: number, runAt: number, now: number): JobReco
     queue: job.queue,
     data: JSON.parse(job.dataJson) as unknown,
     state: runAt > now ? 'delayed' : 'waiting',
+    reserved: false,
     priority: job.priority,
     runAt: new Date(runAt),
     createdAt: new Date(now),

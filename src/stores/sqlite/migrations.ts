@@ -99,6 +99,68 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 2, ...SCHEDULES_MIGRATION },
+  {
+    version: 3,
+    name: "state 'reserved': jobs a worker holds ahead of a free slot",
+    // SQLite cannot alter a CHECK constraint: the table is rebuilt (SQLite's own
+    // recipe: new table, copy, drop, rename, indexes again). The AUTOINCREMENT
+    // counter is carried over, so ids of pruned jobs (which kept keys may
+    // name) are never handed out again.
+    sql: `
+      CREATE TEMP TABLE docket_migration_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'docket_jobs';
+      CREATE TABLE docket_jobs_v3 (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        name                TEXT    NOT NULL,
+        queue               TEXT    NOT NULL,
+        data                TEXT    NOT NULL,
+        state               TEXT    NOT NULL CHECK (state IN ('waiting','delayed','reserved','active','completed','failed','cancelled')),
+        priority            INTEGER NOT NULL,
+        run_at              INTEGER NOT NULL,
+        created_at          INTEGER NOT NULL,
+        started_at          INTEGER,
+        finished_at         INTEGER,
+        attempt             INTEGER NOT NULL DEFAULT 0,
+        max_attempts        INTEGER NOT NULL,
+        timeout_ms          INTEGER,
+        stalls              INTEGER NOT NULL DEFAULT 0,
+        lease_token         TEXT,
+        lease_expires_at    INTEGER,
+        worker_id           TEXT,
+        cancel_requested    INTEGER NOT NULL DEFAULT 0,
+        cancel_reason       TEXT,
+        progress_current    REAL,
+        progress_total      REAL,
+        progress_message    TEXT,
+        progress_updated_at INTEGER,
+        result              TEXT,
+        error               TEXT,
+        idempotency_key     TEXT,
+        key_flags           INTEGER NOT NULL DEFAULT 0,
+        schedule_name       TEXT,
+        fire_time           INTEGER
+      );
+      INSERT INTO docket_jobs_v3 SELECT * FROM docket_jobs;
+      DROP TABLE docket_jobs;
+      ALTER TABLE docket_jobs_v3 RENAME TO docket_jobs;
+      DELETE FROM sqlite_sequence WHERE name = 'docket_jobs';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'docket_jobs', max(coalesce((SELECT seq FROM docket_migration_seq), 0), coalesce((SELECT max(id) FROM docket_jobs), 0));
+      DROP TABLE docket_migration_seq;
+      -- The indexes of migrations 1 and 2, unchanged. lease_expires_at is set
+      -- exactly while a job is reserved or active, so the lease index covers
+      -- both (rescuer, heartbeats, counts); a start (reserved -> active)
+      -- touches no indexed column but state, which only the claim index
+      -- holds, and neither state is in it.
+      CREATE INDEX docket_jobs_claim ON docket_jobs (queue, priority DESC, run_at, id, state)
+        WHERE state IN ('waiting', 'delayed');
+      CREATE INDEX docket_jobs_lease ON docket_jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+      CREATE INDEX docket_jobs_finished ON docket_jobs (state, queue, finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX docket_jobs_queue ON docket_jobs (queue, id);
+      CREATE INDEX docket_jobs_schedule ON docket_jobs (schedule_name, id) WHERE schedule_name IS NOT NULL;
+      CREATE INDEX docket_jobs_schedule_unfinished ON docket_jobs (schedule_name)
+        WHERE schedule_name IS NOT NULL AND finished_at IS NULL;
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { InvalidTransitionError } from '../../core/errors.js';
+import { CANCELLABLE_STATES, type StoredState } from '../../core/job-state.js';
 import type { PruneParams, CancelResult } from '../../store/store.js';
 import { SQL } from './queries.js';
 import { jsonToJob } from './rows.js';
@@ -14,12 +15,12 @@ function readJob(id: number, now: number, prepare: Prepare): ReturnType<typeof j
   return jsonToJob(prepare(SQL.getJob, true).get(id) as string, now);
 }
 
-/** Waiting/delayed: cancelled at once. Active: the request is recorded for its worker. */
+/** Not running (waiting, delayed, reserved): cancelled at once. Active: the request is recorded for its worker. */
 export function cancelJob(id: number, reason: string, now: number, prepare: Prepare): CancelResult {
   const q = SQL.cancelJob;
-  const state = prepare(q.state, true).get(id) as string | undefined;
+  const state = prepare(q.state, true).get(id) as StoredState | undefined;
   if (state === undefined) return { outcome: 'not_found', job: null };
-  if (state === 'waiting' || state === 'delayed') {
+  if (CANCELLABLE_STATES.includes(state)) {
     prepare(q.cancelNow).run(now, reason, id);
     return { outcome: 'cancelled', job: readJob(id, now, prepare) };
   }
@@ -41,7 +42,7 @@ export function retryJob(id: number, now: number, prepare: Prepare): string | un
   return row;
 }
 
-/** Deletes a job that is not active, with its key unless kept forever. */
+/** Deletes a job that is not running (a reserved one may go: its worker finds the lease gone), with its key unless kept forever. */
 export function deleteJob(id: number, jobId: string, prepare: Prepare): boolean {
   const state = prepare(SQL.deleteJob.state, true).get(id) as string | undefined;
   if (state === undefined) return false;

@@ -1,13 +1,26 @@
+import { OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
+
 /**
  * All SQL of the SQLite store, named after the Store method that runs it.
  * Times are integer ms from the store's clock, bound as parameters (never
  * SQLite's own time functions), so an injected clock decides.
  *
  * Invariants the statements keep (the indexes rely on them):
- *   lease_expires_at IS NOT NULL  <=>  state = 'active'
+ *   lease_expires_at IS NOT NULL  <=>  state IN ('reserved', 'active')
  *   finished_at IS NOT NULL       <=>  state IN ('completed', 'failed', 'cancelled')
  *   a runnable row (waiting/delayed) reads as waiting iff run_at <= now (exactly when a claim may take it)
+ *
+ * Every statement that changes a job's state guards it with `state IN (…)`
+ * built from core's OPERATIONS (`guard(op)`), so the one state machine
+ * decides which rows an operation may touch.
  */
+
+/** The guard of an operation: the stored states it may change. */
+export function guard(op: OperationName): string {
+  return `state IN (${sqlStates(OPERATIONS[op].from)})`;
+}
+
+const LEASED = `state IN (${sqlStates(['reserved', 'active'])})`;
 
 /**
  * A job as one JSON array (see rows.ts for the positions). One string per row
@@ -21,12 +34,12 @@ export const JOB_JSON = `json_array(id, name, queue, json(data), state, priority
 
 /**
  * A just-claimed job: JOB_JSON without what the claim itself decides (state,
- * started_at, lease expiry, worker, cancel flag) or what is always empty then
+ * lease expiry, worker, cancel flag) or what is always empty then
  * (finished_at, result). The claim is the hot path; every column costs.
  */
 export const CLAIMED_JSON = `json_array(id, name, queue, json(data), priority, run_at, created_at, attempt, max_attempts,
   timeout_ms, stalls, lease_token, progress_current, progress_total, progress_message, progress_updated_at, json(error),
-  idempotency_key, schedule_name, fire_time)`;
+  idempotency_key, schedule_name, fire_time, started_at)`;
 
 const INSERT_COLUMNS = `name, queue, data, state, priority, run_at, created_at, max_attempts, timeout_ms,
   idempotency_key, key_flags, schedule_name, fire_time`;
@@ -50,17 +63,19 @@ export const SQL = {
      * take the write lock, which other processes' writers would wait for.
      */
     anyRunnable: `SELECT 1 FROM docket_jobs INDEXED BY docket_jobs_claim
-      WHERE state IN ('waiting', 'delayed') AND queue = ? AND run_at <= ? LIMIT 1`,
+      WHERE ${guard('claim')} AND queue = ? AND run_at <= ? LIMIT 1`,
     /**
      * One UPDATE ... RETURNING over the ids the claim index yields for one
-     * queue; randomblob() gives every job its own random lease token.
+     * queue; randomblob() gives every job its own random lease token. The
+     * job is reserved, not started: no attempt counted, started_at kept
+     * (the last attempt's) until the worker records the start.
      */
     claimFromQueue: `UPDATE docket_jobs
-      SET state = 'active', attempt = attempt + 1, lease_token = lower(hex(randomblob(16))),
-          lease_expires_at = ?, started_at = ?, worker_id = ?, cancel_requested = 0, cancel_reason = NULL
+      SET state = 'reserved', lease_token = lower(hex(randomblob(16))),
+          lease_expires_at = ?, worker_id = ?, cancel_requested = 0, cancel_reason = NULL
       WHERE id IN (
         SELECT id FROM docket_jobs INDEXED BY docket_jobs_claim
-        WHERE state IN ('waiting', 'delayed') AND queue = ? AND run_at <= ?
+        WHERE ${guard('claim')} AND queue = ? AND run_at <= ?
           AND name IN (SELECT value FROM json_each(?))
         ORDER BY priority DESC, run_at, id
         LIMIT ?)
@@ -71,66 +86,70 @@ export const SQL = {
   applyTransitions: {
     /**
      * Many completions in one statement, the hot path of a busy worker:
-     * t is [[id, leaseToken, resultJson], ...]; returns the ids applied.
-     * (`+state` keeps the planner on the rowid lookup per element.)
+     * t is [[id, leaseToken, resultJson, startedAt], ...]; returns the ids
+     * applied. A job still reserved gets its start with its end (short jobs
+     * start and end between two rounds): attempt + 1, started_at from the
+     * worker. (`+state` keeps the planner on the rowid lookup per element;
+     * the SET reads the row's state before the update.)
      */
     completeMany: `UPDATE docket_jobs
       SET state = 'completed', finished_at = ?, result = t.value ->> 2,
+          attempt = attempt + (docket_jobs.state = 'reserved'),
+          started_at = CASE WHEN docket_jobs.state = 'reserved' THEN t.value ->> 3 ELSE docket_jobs.started_at END,
           lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
       FROM json_each(?) AS t
-      WHERE docket_jobs.id = t.value ->> 0 AND +docket_jobs.state = 'active' AND docket_jobs.lease_token = t.value ->> 1
+      WHERE docket_jobs.id = t.value ->> 0 AND +docket_jobs.${guard('end')} AND docket_jobs.lease_token = t.value ->> 1
       RETURNING docket_jobs.id`,
-    complete: `UPDATE docket_jobs
-      SET state = ?, finished_at = ?, result = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ? AND state = 'active' AND lease_token = ?`,
-    fail: `UPDATE docket_jobs
-      SET state = ?, finished_at = ?, error = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ? AND state = 'active' AND lease_token = ?
-      RETURNING idempotency_key`,
-    /** retry, snooze, release: back to waiting/delayed; run_at NULL keeps the job's place in line. */
-    requeue: `UPDATE docket_jobs
-      SET state = ?, run_at = coalesce(?, run_at), attempt = attempt - ?, error = coalesce(?, error),
-          lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ? AND state = 'active' AND lease_token = ?
-      RETURNING queue`,
-    cancel: `UPDATE docket_jobs
-      SET state = ?, finished_at = ?, cancel_reason = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ? AND state = 'active' AND lease_token = ?`,
+    /** reserved -> active: the handler started at @startedAt; its attempt counts now. */
+    start: `UPDATE docket_jobs SET state = 'active', attempt = attempt + 1, started_at = @startedAt
+      WHERE id = @id AND ${guard('start')} AND lease_token = @token`,
+    /**
+     * The columns every end sets: the attempt count moves by core's
+     * attemptDelta for the state the row is in, and a row still reserved gets
+     * the start (@startedAt, null for a job that never started).
+     */
+    ...endStatements(),
     releaseKeyOnFailure: `DELETE FROM docket_idempotency_keys WHERE key = ? AND job_id = ? AND release_on_failure = 1`,
   },
 
   // ---------------------------------------------------------------- extendLeases / saveProgress
   extendLeases: `UPDATE docket_jobs SET lease_expires_at = ?
-    WHERE id = ? AND state = 'active' AND lease_token = ?
+    WHERE id = ? AND ${LEASED} AND lease_token = ?
     RETURNING cancel_requested`,
   saveProgress: `UPDATE docket_jobs
     SET progress_current = ?, progress_total = ?, progress_message = ?, progress_updated_at = ?
-    WHERE id = ? AND state = 'active' AND lease_token = ?`,
+    WHERE id = ? AND ${LEASED} AND lease_token = ?`,
 
   // ---------------------------------------------------------------- rescueExpired
+  /** The rescuer reads expired leases; core's decideRescue says what each becomes. */
   rescueExpired: {
-    expired: `SELECT id, queue, stalls, attempt, idempotency_key, worker_id, cancel_requested FROM docket_jobs INDEXED BY docket_jobs_lease
-      WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND state = 'active'
+    expired: `SELECT id, queue, state, stalls, attempt, idempotency_key, worker_id, cancel_requested FROM docket_jobs INDEXED BY docket_jobs_lease
+      WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND ${LEASED}
       ORDER BY lease_expires_at, id LIMIT ?`,
+    unreserve: `UPDATE docket_jobs
+      SET state = 'waiting', lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
+      WHERE id = ? AND ${guard('unreserve')}`,
     requeue: `UPDATE docket_jobs
-      SET state = 'waiting', stalls = stalls + 1, error = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ?`,
+      SET state = 'waiting', stalls = ?, error = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
+      WHERE id = ? AND ${guard('rescue')}`,
     fail: `UPDATE docket_jobs
-      SET state = 'failed', stalls = stalls + 1, error = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
+      SET state = 'failed', stalls = ?, error = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
           cancel_requested = 0
-      WHERE id = ?`,
+      WHERE id = ? AND ${guard('rescue')}`,
     /** Its cancel was requested and its worker is gone: nobody will record it, so the rescuer does. */
     cancel: `UPDATE docket_jobs
-      SET state = 'cancelled', stalls = stalls + 1, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
+      SET state = 'cancelled', stalls = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL,
           cancel_requested = 0
-      WHERE id = ?`,
+      WHERE id = ? AND ${guard('rescue')}`,
   },
 
   // ---------------------------------------------------------------- operator actions
   cancelJob: {
     state: `SELECT state FROM docket_jobs WHERE id = ?`,
-    cancelNow: `UPDATE docket_jobs SET state = 'cancelled', finished_at = ?, cancel_reason = ?
-      WHERE id = ? AND state IN ('waiting', 'delayed')`,
+    /** Not running (waiting, delayed, reserved): cancelled at once; a reserved job's worker finds its lease gone. */
+    cancelNow: `UPDATE docket_jobs SET state = 'cancelled', finished_at = ?, cancel_reason = ?,
+        lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
+      WHERE id = ? AND ${guard('cancel')}`,
     requestCancel: `UPDATE docket_jobs SET cancel_requested = 1, cancel_reason = ? WHERE id = ? AND state = 'active'`,
   },
   retryJob: {
@@ -138,14 +157,14 @@ export const SQL = {
       SET state = 'waiting', run_at = ?, attempt = 0, stalls = 0, started_at = NULL, finished_at = NULL,
           worker_id = NULL, cancel_requested = 0, cancel_reason = NULL, result = NULL,
           progress_current = NULL, progress_total = NULL, progress_message = NULL, progress_updated_at = NULL
-      WHERE id = ? AND state IN ('completed', 'failed', 'cancelled')
+      WHERE id = ? AND ${guard('retry')}
       RETURNING ${JOB_JSON}`,
     keyOf: `SELECT idempotency_key, key_flags FROM docket_jobs WHERE id = ?`,
     /** A released key is taken back unless another job holds it by now. */
     reclaimKey: `INSERT OR IGNORE INTO docket_idempotency_keys (key, job_id, keep_forever, release_on_failure) VALUES (?, ?, ?, ?)`,
   },
   /** Only a job still in the future: a delayed job whose time has come already reads as waiting. */
-  promoteJob: `UPDATE docket_jobs SET state = 'waiting', run_at = ? WHERE id = ? AND state IN ('waiting', 'delayed') AND run_at > ?
+  promoteJob: `UPDATE docket_jobs SET state = 'waiting', run_at = ? WHERE id = ? AND ${guard('promote')} AND run_at > ?
     RETURNING ${JOB_JSON}`,
   deleteJob: {
     state: `SELECT state FROM docket_jobs WHERE id = ?`,
@@ -178,8 +197,9 @@ export const SQL = {
   countJobs: {
     runnable: `SELECT queue, run_at <= @now AS due, count(*) AS n FROM docket_jobs INDEXED BY docket_jobs_claim
       WHERE state IN ('waiting', 'delayed') AND (@queue IS NULL OR queue = @queue) GROUP BY queue, due`,
-    active: `SELECT queue, count(*) AS n FROM docket_jobs INDEXED BY docket_jobs_lease
-      WHERE lease_expires_at IS NOT NULL AND (@queue IS NULL OR queue = @queue) GROUP BY queue`,
+    /** Held jobs: active, and reserved (which count as waiting). */
+    leased: `SELECT queue, state, count(*) AS n FROM docket_jobs INDEXED BY docket_jobs_lease
+      WHERE lease_expires_at IS NOT NULL AND (@queue IS NULL OR queue = @queue) GROUP BY queue, state`,
     finished: `SELECT queue, state, count(*) AS n FROM docket_jobs INDEXED BY docket_jobs_finished
       WHERE finished_at IS NOT NULL AND state IN ('completed', 'failed', 'cancelled') AND (@queue IS NULL OR queue = @queue)
       GROUP BY queue, state`,
@@ -248,10 +268,35 @@ export function listJobsSql(f: ListJobsFilter): string {
 function stateCondition(state: string): string {
   switch (state) {
     case 'waiting':
-      return `(state IN ('waiting', 'delayed') AND run_at <= @now)`;
+      // A reserved job is waiting too (held by a worker, not started).
+      return `((state IN ('waiting', 'delayed') AND run_at <= @now) OR state = 'reserved')`;
     case 'delayed':
       return `(state IN ('waiting', 'delayed') AND run_at > @now)`;
     default:
       return `state = '${state}'`;
   }
+}
+
+/**
+ * The end statements, one per outcome kind, guarded by `end` (the row may be
+ * reserved or active). Parameters are named:
+ * @state (core's outcomeState), @now, @id, @token, @deltaReserved and
+ * @deltaActive (core's attemptDelta for each state the row may be in),
+ * @startedAt (applied only to a row still reserved; null for a job never
+ * started).
+ */
+function endStatements() {
+  const common = `attempt = attempt + CASE state WHEN 'reserved' THEN @deltaReserved ELSE @deltaActive END,
+          started_at = CASE WHEN state = 'reserved' AND @startedAt IS NOT NULL THEN @startedAt ELSE started_at END,
+          lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0`;
+  const where = `WHERE id = @id AND ${guard('end')} AND lease_token = @token`;
+  return {
+    complete: `UPDATE docket_jobs SET state = @state, finished_at = @now, result = @result, ${common} ${where}`,
+    fail: `UPDATE docket_jobs SET state = @state, finished_at = @now, error = @error, ${common} ${where}
+      RETURNING idempotency_key`,
+    cancel: `UPDATE docket_jobs SET state = @state, finished_at = @now, cancel_reason = @reason, ${common} ${where}`,
+    /** retry, snooze, release: back to waiting/delayed; @runAt NULL keeps the job's place in line. */
+    requeue: `UPDATE docket_jobs SET state = @state, run_at = coalesce(@runAt, run_at), error = coalesce(@error, error), ${common} ${where}
+      RETURNING queue`,
+  };
 }

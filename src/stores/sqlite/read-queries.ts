@@ -69,7 +69,9 @@ export function countJobs(queue: string | undefined, now: number, prepare: Prepa
   for (const r of prepare(q.runnable).all(bind) as Array<{ queue: string; due: number; n: number }>) {
     entry(r.queue).counts[r.due === 1 ? 'waiting' : 'delayed'] += r.n;
   }
-  for (const r of prepare(q.active).all({ queue: bind.queue }) as Array<{ queue: string; n: number }>) entry(r.queue).counts.active += r.n;
+  for (const r of prepare(q.leased).all({ queue: bind.queue }) as Array<{ queue: string; state: 'reserved' | 'active'; n: number }>) {
+    entry(r.queue).counts[r.state === 'reserved' ? 'waiting' : 'active'] += r.n;
+  }
   for (const r of prepare(q.finished).all({ queue: bind.queue }) as Array<{ queue: string; state: JobState; n: number }>) {
     entry(r.queue).counts[r.state] += r.n;
   }

@@ -1,4 +1,5 @@
 import type { ClaimedJob, JobFailure, JobRecord, JobState } from '../../core/job.js';
+import type { StoredState } from '../../core/job-state.js';
 
 /** A job row as JOB_JSON renders it (positions match queries.ts). */
 type JobTuple = [
@@ -6,7 +7,7 @@ type JobTuple = [
   name: string,
   queue: string,
   data: unknown,
-  state: JobState,
+  state: StoredState,
   priority: number,
   runAt: number,
   createdAt: number,
@@ -41,7 +42,8 @@ type StoredFailure = Omit<JobFailure, 'at'> & { at: number };
 export function jsonToJob(json: string, nowMs: number): JobRecord {
   const t = JSON.parse(json) as JobTuple;
   const stored = t[4];
-  const state: JobState = stored === 'waiting' || stored === 'delayed' ? (t[6] <= nowMs ? 'waiting' : 'delayed') : stored;
+  // Reserved (held ahead of a free slot by a worker) reads as waiting, with the marker.
+  const state: JobState = stored === 'waiting' || stored === 'delayed' ? (t[6] <= nowMs ? 'waiting' : 'delayed') : stored === 'reserved' ? 'waiting' : stored;
   return {
     id: String(t[0]),
     name: t[1],
@@ -56,6 +58,7 @@ export function jsonToJob(json: string, nowMs: number): JobRecord {
     attempt: t[10],
     maxAttempts: t[11],
     timeoutMs: t[12],
+    reserved: stored === 'reserved',
     stalls: t[13],
     leaseToken: t[14],
     leaseExpiresAt: t[15] === null ? null : new Date(t[15]),
@@ -92,25 +95,27 @@ type ClaimedTuple = [
   idempotencyKey: string | null,
   scheduleName: string | null,
   fireTime: number | null,
+  startedAt: number | null,
 ];
 
-/** Builds a ClaimedJob from one CLAIMED_JSON string and what the claim set. */
-export function jsonToClaimed(json: string, now: number, leaseExpiresAt: number, workerId: string): ClaimedJob {
+/** Builds a ClaimedJob (reserved, not started) from one CLAIMED_JSON string and what the claim set. */
+export function jsonToClaimed(json: string, leaseExpiresAt: number, workerId: string): ClaimedJob {
   const t = JSON.parse(json) as ClaimedTuple;
   return {
     id: String(t[0]),
     name: t[1],
     queue: t[2],
     data: t[3],
-    state: 'active',
+    state: 'waiting',
     priority: t[4],
     runAt: new Date(t[5]),
     createdAt: new Date(t[6]),
-    startedAt: new Date(now),
+    startedAt: t[20] === null ? null : new Date(t[20]),
     finishedAt: null,
     attempt: t[7],
     maxAttempts: t[8],
     timeoutMs: t[9],
+    reserved: true,
     stalls: t[10],
     leaseToken: t[11],
     leaseExpiresAt: new Date(leaseExpiresAt),

@@ -127,7 +127,10 @@ describe('SqliteStore options', () => {
     await clock.advance(60_000);
     const [c] = await claim();
     expect(c!.leaseExpiresAt).toEqual(new Date(Date.UTC(2030, 5, 1) + 61_000));
-    await clock.advance(999);
+    await clock.advance(10);
+    expect(await store.applyTransitions({ transitions: [{ jobId: c!.id, leaseToken: c!.leaseToken, startedAgoMs: 4, outcome: null }] })).toEqual(['applied']);
+    expect((await store.getJob({ jobId: c!.id }))!.startedAt).toEqual(new Date(Date.UTC(2030, 5, 1) + 60_006));
+    await clock.advance(989);
     expect((await store.rescueExpired({ maxStalls: 1, limit: 10 })).requeued).toEqual([]);
     await clock.advance(1);
     expect((await store.rescueExpired({ maxStalls: 1, limit: 10 })).requeued).toEqual([c!.id]);
@@ -178,6 +181,33 @@ describe('SqliteStore migrations', () => {
     expect(e.message).toMatch(/newer/);
     await store.close();
     expect(() => runMigrations(new Database(':memory:'), 0, [{ version: 2, name: 'gap', sql: '' }])).toThrow(/contiguous/);
+  });
+});
+
+describe("SqliteStore migration 3 (state 'reserved')", () => {
+  it('keeps every stored job readable, and never hands out an id a pruned job had', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    runMigrations(db, 1, MIGRATIONS.slice(0, 2));
+    const insert = db.prepare(`INSERT INTO docket_jobs (name, queue, data, state, priority, run_at, created_at, max_attempts, attempt,
+      lease_token, lease_expires_at, started_at, worker_id) VALUES ('mp', 'default', '{"a":1}', ?, 0, 1, 1, 3, ?, ?, ?, ?, ?)`);
+    insert.run('waiting', 0, null, null, null, null);
+    insert.run('active', 1, 'tok', 9_999_999_999_999, 5, 'w');
+    insert.run('completed', 1, null, null, 5, 'w');
+    // The newest job was pruned: its id must not come back.
+    db.prepare('DELETE FROM docket_jobs WHERE id = 3').run();
+    db.close();
+    const store = new SqliteStore({ path });
+    await store.migrate();
+    expect((await store.getJobs({ jobIds: ['1', '2'] })).map((j) => [j.id, j.state, j.reserved, j.attempt, j.data])).toEqual([
+      ['1', 'waiting', false, 0, { a: 1 }],
+      ['2', 'active', false, 1, { a: 1 }],
+    ]);
+    const [r] = await store.enqueue({ jobs: [job()] });
+    expect(r!.id).toBe('4');
+    // The running job keeps its lease through the migration.
+    expect(await store.extendLeases({ workerId: 'w', leases: [{ jobId: '2', leaseToken: 'tok' }], leaseMs: 1000 })).toEqual({ lost: [], cancelRequested: [] });
+    await store.close();
   });
 });
 
