@@ -31,7 +31,7 @@ interface Batch {
 }
 
 /**
- * Applies a worker's writes (starts, ends, unstarted ends), each under the
+ * Applies a worker's writes (starts and ends), each under the
  * guard of its operation and its lease token, with target states and attempt
  * deltas from core. Normally one statement: a batch of completions and starts
  * (the hot path) takes a leaner one. A job named twice (a start, then its

@@ -24,13 +24,13 @@ function guard(op: OperationName, alias = 'j'): string {
 /*
  * The lease guard of a worker's write is `id = ANY($1) AND id = t.id AND
  * lease_token = t.token` plus the state guard of the write's operation
- * (core's transitionOperation: start and endUnstarted from reserved, end from
- * reserved or active). A job has a lease token only while held (reserved or
- * active: the claim sets it; every end, the rescuer and an operator's cancel
- * of a reserved job clear it), so for `end` the token implies the state; for
- * `start` and `endUnstarted` it does not (the job may have started under the
- * same token), and the explicit guard is what refuses a second start or an
- * unstarted end of a running job. Spelling the guard out is safe for the plan
+ * (core's transitionOperation: start from reserved, end from reserved or
+ * active). A job has a lease token only while held (reserved or active: the
+ * claim sets it; every end, the rescuer and an operator's cancel of a
+ * reserved job clear it), so for `end` the token implies the state; for
+ * `start` it does not (the job may have started under the same token), and
+ * the explicit guard is what refuses a second start. Spelling the guard out
+ * (for both, from core's OPERATIONS) is safe for the plan
  * since migration 3: the lease index is keyed on lease_expires_at IS NOT NULL,
  * so a state condition cannot make it usable (jobs_active_lease, WHERE state =
  * 'active', tempted the planner to read every active job's entry, dead ones
@@ -169,7 +169,7 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
     claimJobs: q('claim_jobs', `WITH ${claimPicked(s, 0)}\n${claimUpdate(s, 0)}`),
 
     /**
-     * applyTransitions: any mix of starts, ends and unstarted ends, each
+     * applyTransitions: any mix of starts and ends, each
      * under its operation's guard and its lease token; target states and
      * attempt deltas come from core (outcomeState, attemptDelta). A job that
      * ends `failed` gives up its key if it asked to. Returns the applied ids.
@@ -327,11 +327,12 @@ const COMPLETE_PARAMS = 5;
 
 /**
  * applyTransitions' CTEs (t, upd, released), parameters $1-$11: id, token,
- * op (core's transitionOperation: start | end | endUnstarted, whose guard
+ * op (core's transitionOperation: start | end, whose guard
  * the row must pass), target state (outcomeState; 'active' for a start),
  * delay (NULL keeps run_at), the attempt delta for a row found reserved and
- * for one found active (core's attemptDelta), startedAgoMs (NULL for a job
- * that never started), result, failure and cancel reason. A row still
+ * for one found active (core's attemptDelta), startedAgoMs (NULL when the
+ * write does not say the job started: a release or cancel found reserved
+ * ends unstarted), result, failure and cancel reason. A row still
  * reserved gets its start in the same write (attempt, started_at); a start
  * keeps the lease, every end clears it. A job that ends `failed` gives up its
  * key if it asked to. `upd` holds the applied rows.
@@ -357,7 +358,7 @@ function applyCtes(s: string): string {
     lease_expires_at = CASE WHEN t.op = 'start' THEN j.lease_expires_at END,
     cancel_requested = (t.op = 'start' AND j.cancel_requested)
   FROM t
-  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token AND ${opGuard(['start', 'end', 'endUnstarted'])}
+  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token AND ${opGuard(['start', 'end'])}
   RETURNING j.id, j.queue, j.state, j.idempotency_key
 ), released AS (
   DELETE FROM ${s}.idempotency_keys k USING upd
