@@ -236,13 +236,14 @@ RETURNING j.id::text AS id`,
      * locked (SKIP LOCKED: concurrent rescuers split them), with what core's
      * decideRescue needs and the statement's now. `lease_expires_at <= now()`
      * implies the jobs_lease predicate (IS NOT NULL), so the scan is that
-     * index in order; the state condition only filters.
+     * index in order; the state condition only filters. (`j.id`: a bare `id`
+     * in ORDER BY would be the text output column.)
      */
     rescueExpiredRead: q(
       'rescue_expired_read',
-      `SELECT id::text AS id, state, stalls, attempt, worker_id, cancel_requested, ${NOW_MS} AS now
-FROM ${s}.jobs WHERE lease_expires_at <= now() AND state IN (${sqlStates(LEASED_STATES)})
-ORDER BY lease_expires_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED`,
+      `SELECT j.id::text AS id, j.state, j.stalls, j.attempt, j.worker_id, j.cancel_requested, ${NOW_MS} AS now
+FROM ${s}.jobs j WHERE j.lease_expires_at <= now() AND j.state IN (${sqlStates(LEASED_STATES)})
+ORDER BY j.lease_expires_at, j.id LIMIT $1::int FOR UPDATE SKIP LOCKED`,
     ),
 
     /**
@@ -304,7 +305,12 @@ function claimPicked(s: string, o: number): string {
  * clock; its attempt and started_at wait for the start. Lease token: a random
  * prefix drawn per claim call ($(o+6)) plus the job id, unique per claim
  * without a random draw per row. (The rows are locked by `picked`, which
- * applied the claim's guard.)
+ * applied the claim's guard.) `j.id = ANY(ARRAY(SELECT id FROM picked))`
+ * gives the planner the picked ids as one array for a primary-key probe: with
+ * the join condition alone it cannot tell how few rows `picked` yields
+ * (LIMIT per queue from a parameter array) and hashed a sequential scan of the
+ * whole table: measured 16-35 ms per claim of 100 with 50,000 jobs in the
+ * table (mostly finished, kept by retention), 2.5 ms with the probe.
  */
 function claimUpdate(s: string, o: number): string {
   const p = (n: number): string => `$${o + n}`;
@@ -312,7 +318,7 @@ function claimUpdate(s: string, o: number): string {
 SET state = 'reserved', lease_token = ${p(6)}::text || j.id::text,
     lease_expires_at = now() + ${p(4)}::float8 * ${MS}, worker_id = ${p(5)}::text,
     cancel_requested = false, cancel_reason = NULL
-FROM picked WHERE j.id = picked.id
+FROM picked WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) AND j.id = picked.id
 RETURNING ${claimColumns('j')}`;
 }
 

@@ -112,8 +112,15 @@ ALTER TABLE ${s}.jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('waiting'
 --    primary-key probe per id before. A predicate on lease_expires_at is
 --    implied only by a condition on lease_expires_at (the rescuer's
 --    lease_expires_at <= now() is one: <= is strict, so it implies NOT NULL).
+--  * measured (50,000 jobs, 200 per step, VACUUM before each): claim, start,
+--    heartbeat and completion 0 HOT updates (each changes an indexed column:
+--    state, or lease_expires_at); progress writes are HOT as far as page space
+--    allows. So a start costs one primary-key and one jobs_lease entry.
+-- id in the key: the rescuer reads in (lease_expires_at, id) order, LIMIT n,
+-- straight from the index, without sorting every expired lease first (after a
+-- crash of a busy worker there are many).
 DROP INDEX ${s}.jobs_active_lease;
-CREATE INDEX jobs_lease ON ${s}.jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+CREATE INDEX jobs_lease ON ${s}.jobs (lease_expires_at, id) WHERE lease_expires_at IS NOT NULL;
 `,
   },
 ];
