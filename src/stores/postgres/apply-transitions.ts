@@ -11,12 +11,10 @@ import {
   type TransitionResult,
 } from '../../core/outcome.js';
 import type { ClaimParams } from '../../store/store.js';
-import type { HotQueries, NamedQuery } from './hot-queries.js';
+import type { HotQueries } from './hot-queries.js';
 import { failureJson, parseJobId, toClaimedJob, type ClaimRow } from './job-row.js';
+import type { Run, Transaction } from './transaction.js';
 
-type Run = <R>(query: NamedQuery, values: unknown[], operation: string) => Promise<{ rows: R[] }>;
-/** Runs `fn` in one transaction on one connection; `run` inside it uses that connection. */
-export type Transaction = <T>(operation: string, fn: (run: Run) => Promise<T>) => Promise<T>;
 
 /** Where a start takes a job (reserved -> active). */
 const STARTED = OPERATIONS.start.to[0]!;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
-import { CANCELLABLE_STATES, decideRescue, publicState, type StoredState } from '../../core/job-state.js';
+import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
@@ -16,8 +16,7 @@ import type {
   UpsertSchedulesParams,
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
-import { applyAndClaim, applyTransitions, type Transaction } from './apply-transitions.js';
-import { holdClient } from './held-client.js';
+import { applyAndClaim, applyTransitions } from './apply-transitions.js';
 import type {
   ApplyAndClaimParams,
   ApplyAndClaimResult,
@@ -46,7 +45,7 @@ import type {
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
 import { Enqueuer, parseJobData } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
-import { failureJson, parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
+import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
@@ -62,9 +61,11 @@ import {
   type PostgresStoreOptions,
   type ResolvedPostgresStoreOptions,
 } from './options.js';
+import { rescueExpired } from './rescue-expired.js';
 import { PgSchedules } from './schedules.js';
 import { buildScheduleQueries } from './schedules-queries.js';
 import { toStoreError } from './store-error.js';
+import { inTransaction, type Transaction } from './transaction.js';
 
 /**
  * The PostgreSQL store: many processes and machines on one database.
@@ -284,45 +285,13 @@ export class PostgresStore implements Store {
     return params.updates.filter((u) => !saved.has(u.jobId)).map((u) => u.jobId);
   }
 
-  /**
-   * One transaction: read the expired leases (locked, SKIP LOCKED), let
-   * core's decideRescue judge each on the statement's now, apply the
-   * decisions in one statement under each operation's guard.
-   */
+  /** Core's decideRescue over the expired leases, in one transaction (rescue-expired.ts). */
   async rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult> {
     int('maxStalls', params.maxStalls, 0, 1_000_000);
     int('limit', params.limit, 1, 1_000_000);
-    const rows = await this.transaction('rescueExpired', async (run) => {
-      const { rows: expired } = await run<ExpiredRow>(this.hot.rescueExpiredRead, [params.limit], 'rescueExpired');
-      if (expired.length === 0) return [];
-      const n = expired.length;
-      const ids = new Array<string>(n), ops = new Array<string>(n), states = new Array<string>(n);
-      const stalls = new Array<number | null>(n), errors = new Array<string | null>(n);
-      expired.forEach((e, k) => {
-        const d = decideRescue(
-          { state: e.state, stalls: e.stalls, attempt: e.attempt, workerId: e.worker_id, cancelRequested: e.cancel_requested },
-          params.maxStalls,
-          new Date(e.now),
-        );
-        ids[k] = e.id;
-        ops[k] = d.op;
-        states[k] = d.to;
-        stalls[k] = d.op === 'rescue' ? d.stalls : null;
-        errors[k] = 'failure' in d ? failureJson(d.failure) : null;
-      });
-      return (await run<{ id: string; queue: string; state: string; op: string }>(this.hot.rescueExpiredApply, [ids, ops, states, stalls, errors], 'rescueExpired')).rows;
-    });
-    const requeued: string[] = [], failed: string[] = [], unreserved: string[] = [];
-    const wake = new Set<string>();
-    for (const r of rows) {
-      if (r.state === 'failed') failed.push(r.id);
-      else if (r.state === 'waiting') {
-        (r.op === 'unreserve' ? unreserved : requeued).push(r.id);
-        wake.add(r.queue);
-      }
-    }
+    const { result, wake } = await rescueExpired(params, this.hot, this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
-    return { requeued, failed, unreserved };
+    return result;
   }
 
   async cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult> {
@@ -341,7 +310,7 @@ export class PostgresStore implements Store {
     if (row) {
       const job = toJobRecord(row);
       // A job someone holds (reserved or active) is pushed to its worker (the NOTIFY went with the write).
-      if (row.prev_state === 'reserved' || row.prev_state === 'active') this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
+      if (LEASED_STATES.includes(row.prev_state)) this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
       return CANCELLABLE_STATES.includes(row.prev_state) ? { outcome: 'cancelled', job } : { outcome: 'cancel_requested', job };
     }
     const job = await this.getJob({ jobId: id });
@@ -497,36 +466,10 @@ export class PostgresStore implements Store {
     }
   }
 
-  /**
-   * Runs `fn` in one transaction on one pooled connection (held: a server
-   * restart between two statements must not kill the process). An arrow
-   * property, so it can be handed to helpers as is.
-   */
-  private readonly transaction: Transaction = async (operation, fn) => {
+  /** One transaction on one pooled connection (transaction.ts); an arrow, so helpers can take it as is. */
+  private readonly transaction: Transaction = (operation, fn) => {
     this.assertOpen();
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw toStoreError(e, operation);
-    }
-    const unhold = holdClient(client);
-    // A connection whose ROLLBACK failed is not given back to the pool.
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(async <R>(query: NamedQuery, values: unknown[]) => (await client.query({ ...query, values })) as unknown as { rows: R[] });
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      await client.query('ROLLBACK').catch((err: Error) => {
-        broken = err;
-      });
-      throw toStoreError(e, operation);
-    } finally {
-      unhold();
-      client.release(broken);
-    }
+    return inTransaction(this.pool, operation, fn);
   };
 
   private async oneJob(query: NamedQuery, jobId: string, operation: string): Promise<JobRecord | null> {
@@ -540,16 +483,6 @@ export class PostgresStore implements Store {
   }
 
 
-}
-
-interface ExpiredRow {
-  id: string;
-  state: 'reserved' | 'active';
-  stalls: number;
-  attempt: number;
-  worker_id: string | null;
-  cancel_requested: boolean;
-  now: number;
 }
 
 interface CountRow {
