@@ -10,7 +10,7 @@ export default defineConfig({
       { find: /^docket$/, replacement: src('index.ts') },
       { find: /^docket\/sqlite$/, replacement: src('stores/sqlite/index.ts') },
       { find: /^docket\/postgres$/, replacement: src('stores/postgres/index.ts') },
-      { find: /^docket\/http$/, replacement: src('http/index.ts') },
+      { find: /^docket\/http$/, replacement: src('admin/api/index.ts') },
       { find: /^docket\/testing$/, replacement: src('testing/index.ts') },
     ],
   },

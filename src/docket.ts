@@ -1,44 +1,31 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import { systemClock, type Clock } from './core/clock.js';
-import { parseOrThrow, resolveCoreConfig, type CoreConfig, type CoreConfigInput, type EnqueueOptions } from './core/config.js';
-import { InvalidTransitionError, JobNotFoundError, ValidationError } from './core/errors.js';
-import { JOB_STATES, type JobRecord, type NewJob } from './core/job.js';
+import type { Clock } from './core/clock.js';
+import { parseOrThrow, type CoreConfig, type EnqueueOptions } from './core/config.js';
+import { ValidationError } from './core/errors.js';
+import type { JobRecord, NewJob } from './core/job.js';
+import type { TriggerInput } from './core/schedule-trigger.js';
 import { assertName, describe } from './core/validate.js';
+import { resolveDocketOptions, type DocketOptions } from './docket-options.js';
 import { MicroBatcher } from './enqueue/micro-batcher.js';
 import { buildNewJob } from './enqueue/new-job.js';
-import { DocketEventEmitter, type DocketEventName, type DocketListener } from './events.js';
+import { JobAdmin, type CancelRequestResult, type ListJobsQuery } from './jobs/job-admin.js';
 import { JobRegistry, resolveJobDefinition, type DefineJobOptions, type JobDefinition } from './jobs/job-definition.js';
 import type { StandardSchemaV1 } from './jobs/standard-schema.js';
 import { JobEndWaiters, waitForJob } from './jobs/wait-for-job.js';
 import { Maintenance } from './maintenance/maintenance.js';
-import { ScheduleDeclarations, type ScheduleConfig, type ScheduleOptions } from './scheduler/declarations.js';
+import { DocketEventEmitter, type DocketEventName, type DocketListener } from './runtime/events.js';
+import type { Service } from './runtime/service.js';
+import type { ScheduleOptions } from './scheduler/declarations.js';
 import { ScheduleAdmin } from './scheduler/schedule-admin.js';
 import type { ScheduleDetails, ScheduleInfo } from './scheduler/schedule-info.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { resolveSchedulerConfig, type SchedulerConfig, type SchedulerOptions } from './scheduler/scheduler-config.js';
-import type { Service } from './service.js';
-import type { CancelResult, EnqueueResult, JobPage, Store } from './store/store.js';
-import type { TriggerInput } from './core/schedule-trigger.js';
+import type { SchedulerConfig } from './scheduler/scheduler-config.js';
+import type { EnqueueResult, JobPage, Store } from './store/store.js';
 import { Worker } from './worker/worker.js';
 
-/** The core options (validated by resolveCoreConfig), without zod's passthrough index signature. */
-type CoreOptions = Pick<CoreConfigInput, 'worker' | 'maintenance' | 'queues' | 'retention' | 'maxPayloadBytes'>;
-
-export interface DocketOptions extends CoreOptions {
-  store: Store;
-  /** A pino logger, or `false` for silence. Default: pino to stderr at level `info`. */
-  logger?: Logger | false;
-  /** Time and timers (tests pass a ManualClock; give the store the same one). */
-  clock?: Clock;
-  /** The scheduler service of this process (on by default). */
-  scheduler?: SchedulerOptions;
-  /** Schedules declared in config, stored at `start()` like `docket.schedule()` calls. */
-  schedules?: ScheduleConfig[];
-}
-
-/** Top-level option names; anything else is a typo and is rejected. */
-const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes', 'scheduler', 'schedules']);
+export type { DocketOptions } from './docket-options.js';
+export type { ListJobsQuery } from './jobs/job-admin.js';
 
 /** Enqueue options plus `tx`: a store transaction to join (PostgreSQL; not micro-batched). */
 export type EnqueueCallOptions = EnqueueOptions & { tx?: unknown };
@@ -64,36 +51,6 @@ export interface JobHandle<TData, TResult> {
   enqueue(data: TData, options?: EnqueueCallOptions): Promise<EnqueuedJob<TResult>>;
 }
 
-export interface ListJobsQuery {
-  state?: JobRecord['state'] | JobRecord['state'][];
-  queue?: string;
-  name?: string;
-  /** Substring of the job's JSON data. */
-  search?: string;
-  scheduleName?: string;
-  createdAfter?: Date;
-  createdBefore?: Date;
-  order?: 'desc' | 'asc';
-  /** 1..1000, default 50. */
-  limit?: number;
-  cursor?: string | null;
-}
-
-const stateSchema = z.enum(JOB_STATES);
-const listJobsSchema = z
-  .object({
-    state: z.union([stateSchema, z.array(stateSchema)]).optional(),
-    queue: z.string().optional(),
-    name: z.string().optional(),
-    search: z.string().max(1_000).optional(),
-    scheduleName: z.string().optional(),
-    createdAfter: z.date().optional(),
-    createdBefore: z.date().optional(),
-    order: z.enum(['desc', 'asc']).optional(),
-    limit: z.number().int().min(1).max(1_000).optional(),
-    cursor: z.string().nullable().optional(),
-  })
-  .strict();
 const waitSchema = z.object({ timeoutMs: z.number().int().positive().optional() }).strict();
 
 /**
@@ -110,6 +67,8 @@ export class Docket {
   readonly maintenance: Maintenance;
   readonly scheduler: Scheduler;
   readonly schedulerConfig: SchedulerConfig;
+  /** The job-admin layer (jobs, queues, workers, stats): what the admin API, dashboard and CLI use. */
+  readonly jobs: JobAdmin;
   private readonly schedules: ScheduleAdmin;
   private readonly events: DocketEventEmitter;
   private readonly waiters: JobEndWaiters;
@@ -122,20 +81,12 @@ export class Docket {
   private started = false;
 
   constructor(options: DocketOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new ValidationError('INVALID_CONFIG', '(root)', `Docket options must be an object (got ${describe(options)})`);
-    }
-    for (const key of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(key)) throw new ValidationError('INVALID_CONFIG', key, `${key}: unknown option "${key}"`);
-    }
-    const { store, logger, clock, scheduler, schedules, ...core } = options;
-    this.config = resolveCoreConfig(core);
-    this.schedulerConfig = resolveSchedulerConfig(scheduler);
-    const declarations = new ScheduleDeclarations(this.registry, this.config.maxPayloadBytes);
-    declarations.addConfig(schedules);
-    this.store = checkStore(store);
-    this.clock = checkClock(clock);
-    this.logger = resolveLogger(logger);
+    const { store, clock, logger, config, schedulerConfig, declarations } = resolveDocketOptions(options, this.registry);
+    this.store = store;
+    this.clock = clock;
+    this.logger = logger;
+    this.config = config;
+    this.schedulerConfig = schedulerConfig;
     this.events = new DocketEventEmitter(this.logger);
     this.waiters = new JobEndWaiters(this.events);
     const deps = { store: this.store, clock: this.clock, logger: this.logger, events: this.events, config: this.config };
@@ -143,6 +94,7 @@ export class Docket {
     this.maintenance = new Maintenance(deps);
     this.scheduler = new Scheduler({ ...deps, config: this.schedulerConfig });
     this.schedules = new ScheduleAdmin({ store: this.store, events: this.events, logger: this.logger, declarations, scheduler: this.scheduler });
+    this.jobs = new JobAdmin({ store: this.store, events: this.events, ready: () => this.ensureReady() });
     if (this.config.worker.enabled) this.services.push(this.worker);
     if (this.config.maintenance.enabled) this.services.push(this.maintenance);
     if (this.schedulerConfig.enabled) this.services.push(this.scheduler);
@@ -209,55 +161,33 @@ export class Docket {
     return waitForJob<TResult>({ store: this.store, waiters: this.waiters, clock: this.clock }, String(jobId), o.timeoutMs);
   }
 
-  async getJob(jobId: string): Promise<JobRecord | null> {
-    await this.ensureReady();
-    return this.store.getJob({ jobId: String(jobId) });
+  getJob(jobId: string): Promise<JobRecord | null> {
+    return this.jobs.get(jobId);
   }
 
-  async listJobs(query: ListJobsQuery = {}): Promise<JobPage> {
-    const { state, limit, ...q } = parseOrThrow(listJobsSchema, query, 'INVALID_OPTION', 'query');
-    await this.ensureReady();
-    return this.store.listJobs({
-      ...q,
-      ...(state === undefined ? {} : { states: Array.isArray(state) ? state : [state] }),
-      limit: limit ?? 50,
-    });
+  listJobs(query: ListJobsQuery = {}): Promise<JobPage> {
+    return this.jobs.list(query);
   }
 
   /**
    * Cancels a job: a waiting or delayed job at once (`cancelled`); an active
    * one is aborted by its worker (wherever it runs), which then records it.
    */
-  async cancel(jobId: string, options: { reason?: string } = {}): Promise<Exclude<CancelResult, { outcome: 'not_found' }>> {
-    await this.ensureReady();
-    const reason = typeof options.reason === 'string' && options.reason ? options.reason.slice(0, 500) : 'cancelled by request';
-    const result = await this.store.cancelJob({ jobId: String(jobId), reason });
-    if (result.outcome === 'not_found') throw new JobNotFoundError(String(jobId));
-    if (result.outcome === 'cancelled') {
-      this.events.emit('job:cancelled', { jobId: result.job.id, name: result.job.name, queue: result.job.queue, reason });
-    }
-    return result;
+  cancel(jobId: string, options: { reason?: string } = {}): Promise<CancelRequestResult> {
+    return this.jobs.cancel(jobId, options);
   }
 
   /** Runs a finished job (see RETRYABLE_STATES: completed, failed, cancelled) again with a fresh set of attempts. */
-  async retry(jobId: string): Promise<JobRecord> {
-    await this.ensureReady();
-    const job = await this.store.retryJob({ jobId: String(jobId) });
-    if (job) return job;
-    const current = await this.store.getJob({ jobId: String(jobId) });
-    if (!current) throw new JobNotFoundError(String(jobId));
-    // Only finished jobs can be retried (RETRYABLE_STATES); a waiting or active one already runs.
-    throw new InvalidTransitionError(current.state, 'waiting', current.id);
+  retry(jobId: string): Promise<JobRecord> {
+    return this.jobs.retry(jobId);
   }
 
-  async pauseQueue(queue: string): Promise<void> {
-    await this.ensureReady();
-    await this.store.setQueuePaused({ queue: assertName('queue', queue), paused: true });
+  pauseQueue(queue: string): Promise<void> {
+    return this.jobs.pauseQueue(queue);
   }
 
-  async resumeQueue(queue: string): Promise<void> {
-    await this.ensureReady();
-    await this.store.setQueuePaused({ queue: assertName('queue', queue), paused: false });
+  resumeQueue(queue: string): Promise<void> {
+    return this.jobs.resumeQueue(queue);
   }
 
   // ---------------------------------------------------------------- schedules
@@ -415,31 +345,4 @@ function atIndex(error: unknown, index: number): unknown {
   if (!(error instanceof ValidationError)) return error;
   const field = `items[${index}].${error.field}`;
   return new ValidationError(error.code as ConstructorParameters<typeof ValidationError>[0], field, `items[${index}]: ${error.message}`, { ...error.details, index });
-}
-
-function checkStore(store: unknown): Store {
-  const s = store as Partial<Store> | null | undefined;
-  if (typeof s !== 'object' || s === null || typeof s.claimJobs !== 'function' || typeof s.enqueue !== 'function' || typeof s.migrate !== 'function') {
-    throw new ValidationError('INVALID_CONFIG', 'store', `store must be a Store (e.g. new SqliteStore({ path })) (got ${describe(store)})`);
-  }
-  return store as Store;
-}
-
-function checkClock(clock: unknown): Clock {
-  if (clock === undefined) return systemClock;
-  const c = clock as Partial<Clock> | null;
-  if (typeof c !== 'object' || c === null || typeof c.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
-    throw new ValidationError('INVALID_CONFIG', 'clock', 'clock must implement Clock (now, setTimeout, clearTimeout)');
-  }
-  return clock as Clock;
-}
-
-function resolveLogger(logger: unknown): Logger {
-  if (logger === false) return pino({ enabled: false });
-  if (logger === undefined) return pino({ name: 'docket', level: 'info' }, pino.destination({ dest: 2, sync: true }));
-  const l = logger as Partial<Logger> | null;
-  if (typeof l !== 'object' || l === null || typeof l.child !== 'function' || typeof l.info !== 'function') {
-    throw new ValidationError('INVALID_CONFIG', 'logger', 'logger must be a pino logger (or false)');
-  }
-  return logger as Logger;
 }

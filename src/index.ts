@@ -1,11 +1,12 @@
 // The public surface of `docket`: explicit named exports only.
 
 export { Docket, type DocketOptions, type EnqueueCallOptions, type EnqueuedJob, type JobHandle, type ListJobsQuery, type WaitOptions } from './docket.js';
-export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase, type ScheduleEventBase, type ScheduleFireRange } from './events.js';
+export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase, type ScheduleEventBase, type ScheduleFireRange } from './runtime/events.js';
 export type { DefineJobOptions, JobDefinition, JobHandler } from './jobs/job-definition.js';
+export type { CancelRequestResult, JobAdmin, JobAdminApi, RunNowResult } from './jobs/job-admin.js';
 export type { StandardSchemaV1 } from './jobs/standard-schema.js';
 export type { JobContext } from './worker/job-context.js';
-export type { Service } from './service.js';
+export type { Service } from './runtime/service.js';
 
 // Handler outcomes and typed errors (switch on `code`).
 export {

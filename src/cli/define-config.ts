@@ -4,7 +4,7 @@
  * nothing at import time.
  */
 import type { Docket, DocketOptions } from '../docket.js';
-import type { AdminAppOptions } from '../http/app.js';
+import type { AdminAppOptions } from '../admin/api/app.js';
 import type { DefineJobOptions } from '../jobs/job-definition.js';
 import type { Store } from '../store/store.js';
 

@@ -52,7 +52,7 @@ describe('the transition table', () => {
   });
 
   it('cancels at once only jobs not running', () => {
-    expect([...CANCELLABLE_STATES].sort()).toEqual(['delayed', 'reserved', 'waiting']);
+    expect([...CANCELLABLE_STATES].sort()).toEqual(['delayed', 'waiting']);
   });
 
   it('shows a reserved job as waiting, and waiting covers reserved', () => {
@@ -111,6 +111,7 @@ describe('decideRescue', () => {
   const now = new Date(Date.UTC(2026, 0, 1));
   it('unreserves a reserved job: no stall, no attempt', () => {
     expect(decideRescue({ state: 'reserved', stalls: 2, attempt: 1, workerId: 'w', cancelRequested: false }, 0, now)).toEqual({ op: 'unreserve', to: 'waiting' });
+    expect(decideRescue({ state: 'reserved', stalls: 0, attempt: 0, workerId: 'w', cancelRequested: true }, 0, now)).toEqual({ op: 'unreserve', to: 'cancelled' });
   });
   it('requeues an active job counting a stall, fails it past maxStalls, cancels it when asked', () => {
     const job = { state: 'active' as const, stalls: 0, attempt: 1, workerId: 'w', cancelRequested: false };
@@ -120,6 +121,6 @@ describe('decideRescue', () => {
   });
   it('produces only edges of the rescue operations', () => {
     for (const to of ['waiting', 'failed', 'cancelled'] as const) expect(OPERATIONS.rescue.to).toContain(to);
-    expect(OPERATIONS.unreserve.to).toEqual(['waiting']);
+    expect(OPERATIONS.unreserve.to).toEqual(['waiting', 'cancelled']);
   });
 });

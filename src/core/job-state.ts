@@ -22,8 +22,10 @@ import { JOB_STATES, type JobFailure, type JobState } from './job.js';
  *                                                     when start and end reach the store together)
  *                                                    (and release/cancel of a job never started: nothing counted)
  *   active --rescue--> waiting | failed | cancelled (lease expired; a stall)
- *   reserved --rescue--> waiting                    (reservation expired; no attempt, no stall)
- *   waiting/delayed/reserved --cancel--> cancelled  (an active job is asked, then ends by `end`)
+ *   reserved --unreserve--> waiting | cancelled     (reservation expired; no attempt, no stall;
+ *                                                    cancelled when a cancel was requested)
+ *   waiting/delayed --cancel--> cancelled           (a reserved or active job is asked instead:
+ *                                                    its worker ends it by `end`)
  *   delayed --promote--> waiting                    (run now)
  *   completed/failed/cancelled --retry--> waiting   (operator, fresh attempts)
  */
@@ -65,10 +67,15 @@ export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   end: { from: ['reserved', 'active'], to: ['completed', 'failed', 'delayed', 'waiting', 'cancelled'] },
   /** An active job whose lease expired (`decideRescue`). */
   rescue: { from: ['active'], to: ['waiting', 'failed', 'cancelled'] },
-  /** A reserved job whose lease expired: back in line, nothing counted. */
-  unreserve: { from: ['reserved'], to: ['waiting'] },
-  /** Operator cancel of a job not running; an active job is asked instead (`cancelRequested`). */
-  cancel: { from: ['waiting', 'delayed', 'reserved'], to: ['cancelled'] },
+  /** A reserved job whose lease expired: back in line (or cancelled, if asked), nothing counted. */
+  unreserve: { from: ['reserved'], to: ['waiting', 'cancelled'] },
+  /**
+   * Operator cancel of a job no worker holds. A reserved or active job is
+   * asked instead (`cancelRequested`): the worker holding it is the one
+   * writer of its end, so a handler it already started is never cut off by a
+   * state change it has not seen.
+   */
+  cancel: { from: ['waiting', 'delayed'], to: ['cancelled'] },
   promote: { from: ['delayed'], to: ['waiting'] },
   retry: { from: ['completed', 'failed', 'cancelled'], to: ['waiting'] },
 };
@@ -96,7 +103,7 @@ export function sqlStates(states: readonly StoredState[]): string {
   return states.map((s) => `'${s}'`).join(', ');
 }
 
-/** States from which an operator cancel ends a job at once. */
+/** States from which an operator cancel ends a job at once (a held job is asked instead). */
 export const CANCELLABLE_STATES: readonly StoredState[] = OPERATIONS.cancel.from;
 
 /** States from which an operator may put a job back to `waiting` (retry / run again). */
@@ -117,8 +124,8 @@ export interface ExpiredLease {
 }
 
 export type RescueDecision =
-  /** Reserved, never started: back to waiting; no attempt, no stall. */
-  | { op: 'unreserve'; to: 'waiting' }
+  /** Reserved, never started: back to waiting (cancelled if asked); no attempt, no stall. */
+  | { op: 'unreserve'; to: 'waiting' | 'cancelled' }
   /** Its worker vanished mid-run: run again, a stall counted. */
   | { op: 'rescue'; to: 'waiting'; stalls: number; failure: JobFailure }
   /** Stalled more than maxStalls times: failed. */
@@ -128,7 +135,7 @@ export type RescueDecision =
 
 /** The rescuer's decision for one expired lease; the store applies it under the `op`'s guard. */
 export function decideRescue(job: ExpiredLease, maxStalls: number, now: Date): RescueDecision {
-  if (job.state === 'reserved') return { op: 'unreserve', to: 'waiting' };
+  if (job.state === 'reserved') return { op: 'unreserve', to: job.cancelRequested ? 'cancelled' : 'waiting' };
   const stalls = job.stalls + 1;
   const worker = job.workerId ?? 'unknown';
   if (job.cancelRequested) return { op: 'rescue', to: 'cancelled', stalls };

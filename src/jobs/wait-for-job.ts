@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { JobCancelledError, JobFailedError, JobNotFoundError, WaitTimeoutError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
-import type { DocketEventEmitter } from '../events.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
 import type { Store } from '../store/store.js';
 
 /** First and last gap between store reads while waiting (the poll backs off). */

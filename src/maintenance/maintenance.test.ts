@@ -40,7 +40,11 @@ describe('rescuer', () => {
     d.docket.on('job:stalled', stalled);
     await d.docket.getJob('0'); // migrate
     const [enq] = await d.store.enqueue({ jobs: [newJob()] });
-    const claim = () => d.store.claimJobs({ workerId: 'dead', queues: [{ queue: 'q', limit: 1 }], names: ['j'], leaseMs: 1_000 });
+    // Claimed and started (a stall is a running job's): a worker that then died.
+    const claim = async () => {
+      const [c] = await d.store.claimJobs({ workerId: 'dead', queues: [{ queue: 'q', limit: 1 }], names: ['j'], leaseMs: 1_000 });
+      expect(await d.store.applyTransitions({ transitions: [{ jobId: c!.id, leaseToken: c!.leaseToken, startedAgoMs: 0, outcome: null }] })).toEqual(['applied']);
+    };
     await claim();
     await d.clock.advance(999);
     expect(await d.docket.maintenance.rescue()).toBe(0);
@@ -53,6 +57,19 @@ describe('rescuer', () => {
     expect(await d.docket.maintenance.rescue()).toBe(1);
     expect(stalled).toHaveBeenLastCalledWith({ jobId: enq!.id, outcome: 'failed' });
     expect(await d.docket.getJob(enq!.id)).toMatchObject({ state: 'failed' });
+  });
+
+  it("returns a dead worker's reserved (never started) jobs with nothing counted, and no job:stalled", async () => {
+    const d = setup({ maintenance: { enabled: false, maxStalls: 0 } });
+    const stalled = vi.fn();
+    d.docket.on('job:stalled', stalled);
+    await d.docket.getJob('0'); // migrate
+    const [enq] = await d.store.enqueue({ jobs: [newJob()] });
+    await d.store.claimJobs({ workerId: 'dead', queues: [{ queue: 'q', limit: 1 }], names: ['j'], leaseMs: 1_000 });
+    await d.clock.advance(1_001);
+    expect(await d.docket.maintenance.rescue()).toBe(1);
+    expect(stalled).not.toHaveBeenCalled();
+    expect(await d.docket.getJob(enq!.id)).toMatchObject({ state: 'waiting', reserved: false, stalls: 0, attempt: 0 });
   });
 
   it('runs every rescueIntervalMs once started', async () => {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { CoreConfig } from '../core/config.js';
-import type { DocketEventEmitter } from '../events.js';
-import { OutageReporter } from '../outage-reporter.js';
-import { IntervalTask, type Service } from '../service.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
+import { OutageReporter } from '../runtime/outage-reporter.js';
+import { IntervalTask, type Service } from '../runtime/service.js';
 import type { Store } from '../store/store.js';
 import { pruneFinishedJobs } from './pruner.js';
 import { rescueExpiredJobs } from './rescuer.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DocketEventEmitter } from '../events.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
 import type { ClaimFireResult, ScheduleFire, ScheduleJobTemplate } from '../store/schedule-store.js';
 
 export interface FireReporter {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Docket } from '../docket.js';
-import { collect, schedulerFixture, type SchedulerFixture } from './test-fixture.js';
+import { collect, schedulerFixture, type SchedulerFixture } from './test-support/scheduler-fixture.js';
 
 let f: SchedulerFixture;
 afterEach(async () => f?.close());

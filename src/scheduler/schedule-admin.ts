@@ -6,7 +6,7 @@ import type { NewJob } from '../core/job.js';
 import { planDueFires, planInitialSlot } from '../core/schedule-plan.js';
 import { triggerKey } from '../core/schedule-trigger.js';
 import { assertName } from '../core/validate.js';
-import type { DocketEventEmitter } from '../events.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
 import type { ScheduleDeclaration, TriggerScheduleResult, UpsertSchedulesResult } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import type { ResolvedSchedule, ScheduleDeclarations } from './declarations.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Docket } from '../docket.js';
 import { createMemoryStore } from '../testing/test-docket.js';
-import { collect, schedulerFixture, type SchedulerFixture } from './test-fixture.js';
+import { collect, schedulerFixture, type SchedulerFixture } from './test-support/scheduler-fixture.js';
 
 let f: SchedulerFixture;
 afterEach(async () => f?.close());

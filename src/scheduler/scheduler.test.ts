@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Docket } from '../docket.js';
-import { MINUTE, SECOND, collect, schedulerFixture, time, type SchedulerFixture } from './test-fixture.js';
+import { MINUTE, SECOND, collect, schedulerFixture, time, type SchedulerFixture } from './test-support/scheduler-fixture.js';
 
 let f: SchedulerFixture;
 afterEach(async () => f?.close());

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { planDueFires } from '../core/schedule-plan.js';
-import type { DocketEventEmitter } from '../events.js';
-import { OutageReporter } from '../outage-reporter.js';
-import type { Service } from '../service.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
+import { OutageReporter } from '../runtime/outage-reporter.js';
+import type { Service } from '../runtime/service.js';
 import type { ScheduleState, ScheduleStore } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import { jobForFire } from './fire-jobs.js';

@@ -68,10 +68,8 @@ export interface Store extends ScheduleStore {
    * `results` are what applyTransitions would return, `jobs` what claimJobs
    * would; whether a job that a transition made runnable is among `jobs` is
    * unspecified. Bad input in either part throws before anything is written.
-   * Optional so each store can add it in its own change (the worker falls
-   * back to the two calls); the conformance suite fails for a store without it.
    */
-  applyAndClaim?(params: ApplyAndClaimParams): Promise<ApplyAndClaimResult>;
+  applyAndClaim(params: ApplyAndClaimParams): Promise<ApplyAndClaimResult>;
 
   /**
    * One heartbeat for all leases of a worker (reserved and active jobs): extends those still held and
@@ -91,10 +89,11 @@ export interface Store extends ScheduleStore {
   rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult>;
 
   /**
-   * Cancels a job: waiting/delayed/reserved become `cancelled` at once (a
-   * reserved job's worker finds its lease gone and never starts it); an
-   * active job gets `cancelRequested` and its worker records `cancelled`
-   * after aborting. Both notify `cancel-requested`.
+   * Cancels a job: waiting/delayed become `cancelled` at once; a job a
+   * worker holds (reserved or active) gets `cancelRequested`, is pushed as
+   * `cancel-requested` where the store can push, and its worker records
+   * `cancelled` (a reserved job without running it). A reservation that
+   * expires with the request pending is cancelled by the rescuer.
    */
   cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult>;
 

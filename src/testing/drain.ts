@@ -1,5 +1,5 @@
 import type { Docket } from '../docket.js';
-import type { DocketEventName } from '../events.js';
+import type { DocketEventName } from '../runtime/events.js';
 
 export interface DrainOptions {
   /** Also wait for delayed jobs (retry backoff, snooze, `delayMs`) to run. Default false. */

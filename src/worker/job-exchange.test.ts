@@ -13,6 +13,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 function setup(store: Partial<Store>, claim: (withWrites: boolean) => ClaimParams | null = () => null) {
   const clock = new ManualClock();
   const written: Array<[string, TransitionResult]> = [];
+  const started: Array<[string, TransitionResult]> = [];
   const claimed: ClaimedJob[][] = [];
   const hooks: ExchangeHooks<string> = {
     beforeWrite: vi.fn(async () => undefined),
@@ -20,11 +21,12 @@ function setup(store: Partial<Store>, claim: (withWrites: boolean) => ClaimParam
     claimed: vi.fn((jobs: ClaimedJob[]) => void claimed.push(jobs)),
     claimFailed: vi.fn(),
     written: (tag, r) => void written.push([tag, r]),
+    started: (tag, r) => void started.push([tag, r]),
     lost: vi.fn(),
     writeFailed: vi.fn(),
   };
   const exchange = new JobExchange<string>(store as Store, clock, 100, hooks);
-  return { clock, hooks, exchange, written, claimed };
+  return { clock, hooks, exchange, written, started, claimed };
 }
 
 describe('JobExchange', () => {
@@ -55,20 +57,79 @@ describe('JobExchange', () => {
     expect(claimed).toEqual([[job('7')]]);
   });
 
-  it('falls back to applyTransitions then claimJobs for a store without applyAndClaim; a claim alone is claimJobs', async () => {
+  it('a claim alone is claimJobs; writes alone are applyTransitions', async () => {
     const calls: string[] = [];
     const applyTransitions = vi.fn(async () => (calls.push('apply'), ['applied' as const]));
     const claimJobs = vi.fn(async () => (calls.push('claim'), [job('8')]));
-    const { exchange, claimed } = setup({ applyTransitions, claimJobs }, () => claimParams);
+    let wantClaim = false;
+    const { exchange, claimed } = setup({ applyTransitions, claimJobs }, () => (wantClaim ? claimParams : null));
     exchange.submit(t('1'), 'a');
     await tick();
     await tick();
-    expect(calls).toEqual(['apply', 'claim']);
+    expect(calls).toEqual(['apply']);
+    wantClaim = true;
     exchange.request();
     await tick();
     await tick();
-    expect(calls).toEqual(['apply', 'claim', 'claim']);
-    expect(claimed).toHaveLength(2);
+    expect(calls).toEqual(['apply', 'claim']);
+    expect(claimed).toHaveLength(1);
+  });
+
+  it('writes a start with the next round, dated back by the time since the handler started', async () => {
+    const applyTransitions = vi.fn(async ({ transitions }: { transitions: LeasedTransition[] }) => transitions.map(() => 'applied' as const));
+    const { exchange, clock, started } = setup({ applyTransitions });
+    exchange.submitStart('5', 'tok5', clock.now(), 's5');
+    await clock.advance(7);
+    await tick();
+    await tick();
+    expect(applyTransitions).toHaveBeenCalledExactlyOnceWith({ transitions: [{ jobId: '5', leaseToken: 'tok5', outcome: null, startedAgoMs: 7 }] });
+    expect(started).toEqual([['s5', 'applied']]);
+  });
+
+  it("an outcome decided before its start was written carries the start: one write, outcomes before starts", async () => {
+    const applyTransitions = vi.fn(async ({ transitions }: { transitions: LeasedTransition[] }) => transitions.map(() => 'applied' as const));
+    const { exchange, clock, written, started } = setup({ applyTransitions });
+    const t0 = clock.now();
+    exchange.submitStart('1', 'tok', t0, 'start1');
+    exchange.submitStart('2', 'tok', t0, 'start2');
+    exchange.submit(t('1'), 'end1', t0);
+    await clock.advance(3);
+    await tick();
+    await tick();
+    expect(applyTransitions).toHaveBeenCalledExactlyOnceWith({
+      transitions: [
+        { ...t('1'), startedAgoMs: 3 },
+        { jobId: '2', leaseToken: 'tok', outcome: null, startedAgoMs: 3 },
+      ],
+    });
+    expect(written).toEqual([['end1', 'applied']]);
+    expect(started).toEqual([['start2', 'applied']]);
+  });
+
+  it('a start waits while an earlier outcome is in another round in flight (the store never shows more running than run)', async () => {
+    const rounds: Array<{ transitions: LeasedTransition[]; finish: () => void }> = [];
+    const applyTransitions = vi.fn(
+      ({ transitions }: { transitions: LeasedTransition[] }) =>
+        new Promise<TransitionResult[]>((resolve) => rounds.push({ transitions, finish: () => resolve(transitions.map(() => 'applied')) })),
+    );
+    const { exchange, clock } = setup({ applyTransitions });
+    // Two lanes: pretend the store waits on I/O.
+    (exchange as unknown as { blockingShare: number }).blockingShare = 0;
+    exchange.submit(t('1'), 'end1', clock.now());
+    await tick();
+    expect(rounds).toHaveLength(1);
+    // The slot job 1 freed is taken by job 2: its start must not overtake job 1's outcome.
+    exchange.submitStart('2', 'tok', clock.now(), 'start2');
+    await tick();
+    await tick();
+    expect(rounds).toHaveLength(1);
+    rounds[0]!.finish();
+    await tick();
+    await tick();
+    await tick();
+    expect(rounds).toHaveLength(2);
+    expect(rounds[1]!.transitions.map((x) => [x.jobId, x.outcome])).toEqual([['2', null]]);
+    rounds[1]!.finish();
   });
 
   it('nothing to write and nothing to claim: no store call', async () => {

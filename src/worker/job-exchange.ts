@@ -13,6 +13,8 @@ export interface ExchangeHooks<T> {
   claimFailed(error: unknown, params: ClaimParams, operation: string): void;
   /** `tag`'s outcome was written: applied, or refused because the lease was lost. */
   written(tag: T, result: TransitionResult): void;
+  /** `tag`'s start was written: applied, or refused (the job is no longer held: abort its handler). */
+  started(tag: T, result: TransitionResult): void;
   /** The final write at close failed: these outcomes are not recorded (their jobs come back when the leases expire). */
   lost(tags: T[], error: unknown): void;
   writeFailed(operation: string, error: unknown): void;
@@ -21,6 +23,10 @@ export interface ExchangeHooks<T> {
 interface Pending<T> {
   transition: LeasedTransition;
   tag: T;
+  /** When the handler started (clock ms), for a started attempt: sent as startedAgoMs at write time. */
+  startedAt?: number;
+  /** Submission order, shared by outcomes and starts. */
+  seq: number;
 }
 
 /** Share of a store call spent before it returned its promise, above which the store counts as blocking. */
@@ -42,11 +48,23 @@ const BLOCKING_SHARE = 0.5;
  * share of each call spent before it returned its promise) and allows one
  * round in flight, or two.
  *
+ * Starts: a handler's start is written with the next round (reserved →
+ * active in the store), unless its outcome is decided first, in which case
+ * the outcome carries it (one write for both). A start never reaches the
+ * store before an outcome submitted earlier (the one that freed its slot):
+ * it waits while a round in flight holds such an outcome, so the store
+ * never shows more jobs active than the worker runs.
+ *
  * A failed write keeps its outcomes (the jobs stay leased; the heartbeat
  * renews them) and is retried after `retryMs`.
  */
 export class JobExchange<T> {
   private pending: Array<Pending<T>> = [];
+  /** Starts not yet written, by job id (an outcome submitted for the job replaces its start). */
+  private readonly starts = new Map<string, Pending<T>>();
+  private seq = 0;
+  /** The oldest outcome (seq) of each round in flight. */
+  private readonly inFlightOldest = new Set<number>();
   private scheduled = false;
   private wanted = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -73,8 +91,17 @@ export class JobExchange<T> {
     return this.pending.length + this.writing;
   }
 
-  submit(transition: LeasedTransition, tag: T): void {
-    this.pending.push({ transition, tag });
+  /** An outcome to write; `startedAt` (clock ms) for an attempt that started, absent for a job that never did. */
+  submit(transition: LeasedTransition, tag: T, startedAt?: number): void {
+    const start = this.starts.get(transition.jobId);
+    if (start && start.transition.leaseToken === transition.leaseToken) this.starts.delete(transition.jobId);
+    this.pending.push({ transition, tag, startedAt, seq: this.seq++ });
+    this.schedule();
+  }
+
+  /** A handler started at `startedAt` (clock ms): record it with a round soon. */
+  submitStart(jobId: string, leaseToken: string, startedAt: number, tag: T): void {
+    this.starts.set(jobId, { transition: { jobId, leaseToken, outcome: null }, tag, startedAt, seq: this.seq++ });
     this.schedule();
   }
 
@@ -93,17 +120,19 @@ export class JobExchange<T> {
     if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.starts.size > 0) {
       const batch = this.pending.splice(0);
+      const starts = this.takeStarts();
       try {
-        await this.hooks.beforeWrite();
-        const results = await this.store.applyTransitions({ transitions: batch.map((p) => p.transition) });
-        this.deliver(batch, results);
+        if (batch.length > 0) await this.hooks.beforeWrite();
+        const results = await this.store.applyTransitions({ transitions: this.transitions(batch, starts) });
+        this.deliver(batch, starts, results);
       } catch (error) {
         this.hooks.lost(
           batch.map((p) => p.tag),
           error,
         );
+        // An unwritten start: the job stays reserved in the store and returns when its lease expires.
       }
     }
   }
@@ -118,7 +147,7 @@ export class JobExchange<T> {
         .catch((error: unknown) => this.hooks.writeFailed('exchange', error))
         .then(() => {
           this.inFlight.delete(round);
-          if (!this.closed && (this.pending.length > 0 || this.wanted)) this.schedule();
+          if (!this.closed && (this.pending.length > 0 || this.wanted || this.starts.size > 0)) this.schedule();
         });
       this.inFlight.add(round);
       // Another lane may take what this round left (a claim capped at one batch, say).
@@ -129,38 +158,77 @@ export class JobExchange<T> {
   private async round(): Promise<void> {
     this.wanted = false;
     const batch = this.pending.splice(0);
+    const oldest = batch.length > 0 ? batch[0]!.seq : Infinity;
+    const starts = this.takeStarts();
     this.writing += batch.length;
+    this.inFlightOldest.add(oldest);
     try {
-      await this.exchange(batch);
+      await this.exchange(batch, starts);
     } finally {
       this.writing -= batch.length;
+      this.inFlightOldest.delete(oldest);
     }
   }
 
-  private async exchange(batch: Array<Pending<T>>): Promise<void> {
-    const claim = this.hooks.claim(batch.length > 0);
-    if (batch.length === 0 && claim === null) return;
+  /**
+   * The starts a round may carry: those submitted before every outcome still
+   * in another round in flight (a later start may have taken the slot such
+   * an outcome freed, so it waits for that round).
+   */
+  private takeStarts(): Array<Pending<T>> {
+    if (this.starts.size === 0) return [];
+    let blocker = Infinity;
+    for (const seq of this.inFlightOldest) if (seq < blocker) blocker = seq;
+    const out: Array<Pending<T>> = [];
+    for (const [id, s] of this.starts) {
+      if (s.seq > blocker) continue;
+      out.push(s);
+      this.starts.delete(id);
+    }
+    return out;
+  }
+
+  /** Outcomes first (one may free the slot a start took), then starts; startedAgoMs measured now. */
+  private transitions(batch: Array<Pending<T>>, starts: Array<Pending<T>>): LeasedTransition[] {
+    const now = this.clock.now();
+    const out: LeasedTransition[] = [];
+    for (const p of batch) {
+      if (p.startedAt !== undefined) p.transition.startedAgoMs = Math.max(0, now - p.startedAt);
+      out.push(p.transition);
+    }
+    for (const s of starts) {
+      s.transition.startedAgoMs = Math.max(0, now - s.startedAt!);
+      out.push(s.transition);
+    }
+    return out;
+  }
+
+  private async exchange(batch: Array<Pending<T>>, starts: Array<Pending<T>>): Promise<void> {
+    const writes = batch.length + starts.length;
+    const claim = this.hooks.claim(writes > 0);
+    if (writes === 0 && claim === null) return;
+    // Progress goes first only where outcomes follow (a job's last progress before its end); starts need none.
     if (batch.length > 0) await this.hooks.beforeWrite();
-    const transitions = batch.map((p) => p.transition);
-    if (batch.length > 0 && claim !== null && this.store.applyAndClaim) {
+    const transitions = this.transitions(batch, starts);
+    if (writes > 0 && claim !== null) {
       let r: ApplyAndClaimResult;
       try {
-        r = await this.timed(() => this.store.applyAndClaim!({ transitions, claim }));
+        r = await this.timed(() => this.store.applyAndClaim({ transitions, claim }));
       } catch (error) {
-        this.retryLater(batch);
+        this.retryLater(batch, starts);
         this.hooks.claimFailed(error, claim, 'applyAndClaim');
         return;
       }
-      this.deliver(batch, r.results);
+      this.deliver(batch, starts, r.results);
       this.hooks.claimed(r.jobs, claim);
       return;
     }
-    if (batch.length > 0) {
+    if (writes > 0) {
       try {
-        this.deliver(batch, await this.timed(() => this.store.applyTransitions({ transitions })));
+        this.deliver(batch, starts, await this.timed(() => this.store.applyTransitions({ transitions })));
       } catch (error) {
         this.hooks.writeFailed('applyTransitions', error);
-        this.retryLater(batch);
+        this.retryLater(batch, starts);
       }
     }
     if (claim === null) return;
@@ -188,13 +256,16 @@ export class JobExchange<T> {
     return value;
   }
 
-  private deliver(batch: Array<Pending<T>>, results: TransitionResult[]): void {
+  private deliver(batch: Array<Pending<T>>, starts: Array<Pending<T>>, results: TransitionResult[]): void {
     for (let i = 0; i < batch.length; i++) this.hooks.written(batch[i]!.tag, results[i]!);
+    for (let i = 0; i < starts.length; i++) this.hooks.started(starts[i]!.tag, results[batch.length + i]!);
   }
 
-  /** Puts the outcomes back (first in line) and tries again after retryMs. */
-  private retryLater(batch: Array<Pending<T>>): void {
+  /** Puts the outcomes and starts back (first in line) and tries again after retryMs. */
+  private retryLater(batch: Array<Pending<T>>, starts: Array<Pending<T>>): void {
     this.pending.unshift(...batch);
+    // A start whose outcome was submitted meanwhile is carried by that outcome.
+    for (const s of starts) if (!this.pending.some((p) => p.transition.jobId === s.transition.jobId)) this.starts.set(s.transition.jobId, s);
     if (this.closed || this.retryTimer) return;
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = null;

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import type { Docket } from '../docket.js';
-import type { DocketEventName, DocketEvents } from '../events.js';
+import type { DocketEventName, DocketEvents } from '../runtime/events.js';
 import { createTestDocket } from '../testing/index.js';
 
 /**
  * Claim-ahead: jobs claimed beyond the free slots wait in the worker's
- * buffer, leased. They must count as held in every respect.
+ * buffer, reserved: held (leased, renewed, cancellable, released at
+ * shutdown) but not active, their attempt not counted until they start.
  */
 const dockets: Docket[] = [];
 afterEach(async () => {
@@ -61,10 +62,14 @@ describe('Worker claim-ahead', () => {
     await running;
     expect(started).toHaveLength(2);
     expect(docket.worker.bufferedCount).toBe(8);
-    expect(docket.worker.activeCount).toBe(10);
+    expect(docket.worker.activeCount).toBe(2);
+    expect(docket.worker.heldCount).toBe(10);
     const buffered = jobs.filter((j) => !started.includes(j.id));
     const before = await docket.store.getJobs({ jobIds: buffered.map((j) => j.id) });
-    for (const j of before) expect(j).toMatchObject({ state: 'active', workerId: docket.worker.id, attempt: 1 });
+    for (const j of before) expect(j).toMatchObject({ state: 'waiting', reserved: true, workerId: docket.worker.id, attempt: 0 });
+    // job:started comes once the store has the start: the running ones read active.
+    for (const id of started) expect(await docket.getJob(id)).toMatchObject({ state: 'active', attempt: 1 });
+    expect((await docket.store.countJobs({}))[0]!.counts).toMatchObject({ active: 2, waiting: 8 });
 
     await clock.advance(1_000); // the heartbeat (leaseMs / 3)
     const after = await docket.store.getJobs({ jobIds: buffered.map((j) => j.id) });
@@ -105,8 +110,8 @@ describe('Worker claim-ahead', () => {
     expect((await cancelled)[0]).toMatchObject({ jobId: toCancel!.id });
     expect((await lost)[0]).toMatchObject({ jobId: toLose!.id });
     expect(await docket.getJob(toCancel!.id)).toMatchObject({ state: 'cancelled' });
-    // Lost: this worker forgets it and never runs it; the store still has it active (the rescuer returns it).
-    expect(await docket.getJob(toLose!.id)).toMatchObject({ state: 'active' });
+    // Lost: this worker forgets it and never runs it; the store still has it reserved (the rescuer returns it).
+    expect(await docket.getJob(toLose!.id)).toMatchObject({ state: 'waiting', reserved: true });
     open();
     await jobs[3]!.wait();
     expect(started).not.toContain(toCancel!.id);
@@ -139,7 +144,8 @@ describe('Worker claim-ahead', () => {
     await new Promise((r) => setImmediate(r));
     expect(started).toHaveLength(1);
     expect(docket.worker.bufferedCount).toBe(1);
-    expect((await docket.store.countJobs({ queue: 'narrow' }))[0]!.counts).toMatchObject({ active: 2, waiting: 4 });
+    // One running (active), one reserved in the buffer (waiting), four more waiting.
+    expect((await docket.store.countJobs({ queue: 'narrow' }))[0]!.counts).toMatchObject({ active: 1, waiting: 5 });
     open();
     await Promise.all(jobs.map((j) => j.wait()));
     expect(started).toHaveLength(6);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import type { Docket } from '../docket.js';
-import type { DocketEvents } from '../events.js';
-import { capturedLog, flakyStore, linesOf, runFor } from '../outage-test-fixture.js';
+import type { DocketEvents } from '../runtime/events.js';
+import { capturedLog, flakyStore, linesOf, runFor } from '../runtime/test-support/outage-fixture.js';
 import { createMemoryStore, createTestDocket } from '../testing/test-docket.js';
 
 const dockets: Docket[] = [];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { AbortReason, PermanentError } from '../core/errors.js';
 import type { Docket } from '../docket.js';
-import type { DocketEventName, DocketEvents } from '../events.js';
+import type { DocketEventName, DocketEvents } from '../runtime/events.js';
 import { createTestDocket } from '../testing/index.js';
 
 const dockets: Docket[] = [];

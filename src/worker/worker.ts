@@ -5,10 +5,10 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { DEFAULT_WORKER_HEARTBEAT_MS, type CoreConfig } from '../core/config.js';
 import type { ClaimedJob } from '../core/job.js';
 import type { AttemptOutcome, TransitionResult } from '../core/outcome.js';
-import type { DocketEventEmitter } from '../events.js';
+import type { DocketEventEmitter } from '../runtime/events.js';
 import type { JobRegistry } from '../jobs/job-definition.js';
-import { OutageReporter } from '../outage-reporter.js';
-import { IntervalTask, type Service } from '../service.js';
+import { OutageReporter } from '../runtime/outage-reporter.js';
+import { IntervalTask, type Service } from '../runtime/service.js';
 import type { ClaimParams, Store, StoreNotification } from '../store/store.js';
 import { Attempt, type AttemptDeps } from './attempt.js';
 import { ClaimAhead } from './claim-ahead.js';
@@ -39,11 +39,13 @@ interface UnstartedEnd {
  * Claims jobs in batches, runs them (per-worker and per-queue concurrency),
  * and writes their outcomes in batches. Claims ahead: it holds a bounded
  * buffer of claimed, not yet started jobs (claim-ahead.ts), so that one
- * store round trip (JobExchange: the outcomes since the last round plus the
- * next claim, in one `applyAndClaim` where the store has it) carries many
- * jobs. A buffered job counts as held: the heartbeat renews its lease, a
- * cancel request ends it, shutdown puts it back at once. Woken by store push
- * (`jobs-available`, `cancel-requested`), polling as a fallback.
+ * store round trip (JobExchange: the outcomes and starts since the last
+ * round plus the next claim, in one `applyAndClaim`) carries many jobs. A
+ * buffered job is `reserved` in the store, not active: the heartbeat renews
+ * its lease, a cancel removes it, shutdown puts it back at once, and only
+ * when its handler starts does the worker record the start (its attempt
+ * counts from then). Woken by store push (`jobs-available`,
+ * `cancel-requested`), polling as a fallback.
  */
 export class Worker implements Service {
   readonly name = 'worker';
@@ -53,6 +55,8 @@ export class Worker implements Service {
   private readonly buffer = new JobBuffer();
   /** Started attempts, until their outcome is written (or discarded). */
   private readonly active = new Map<string, Attempt>();
+  /** Started attempts whose start the store has not confirmed yet, with their wait (ms) for `job:started`. */
+  private readonly unannounced = new Map<Attempt, number>();
   /** Handlers running: from start until the outcome is decided. What concurrency limits. */
   private busy = 0;
   /** Jobs asked for by claims in flight (they count as held when sizing the next claim). */
@@ -92,8 +96,13 @@ export class Worker implements Service {
     this.claimAhead = new ClaimAhead(config.worker);
   }
 
-  /** Jobs this worker holds a lease on right now: running, ending, and claimed ahead (buffered). */
+  /** Handlers running right now (what `active` means everywhere). */
   get activeCount(): number {
+    return this.busy;
+  }
+
+  /** Jobs this worker holds a lease on: running, ending (outcome not yet written), and reserved (buffered). */
+  get heldCount(): number {
     return this.active.size + this.buffer.size;
   }
 
@@ -154,6 +163,11 @@ export class Worker implements Service {
         this.armPoll();
       },
       written: (ended, result) => this.written(ended, result),
+      started: (ended, result) => {
+        if (result === 'applied') this.announceStart(ended as Attempt);
+        // The store no longer holds the job for us (its reservation expired): stop the handler.
+        else this.leaseLost(ended.job.id, ended.job.leaseToken);
+      },
       lost: (ended, error) => {
         for (const e of ended) {
           this.log.error({ err: error, jobId: e.job.id }, 'could not record the outcome; the job returns after its lease expires');
@@ -308,6 +322,7 @@ export class Worker implements Service {
   private cancelRequested(jobId: string, leaseToken?: string): void {
     const a = this.active.get(jobId);
     if (a && (leaseToken === undefined || a.job.leaseToken === leaseToken)) a.abort('cancel', 'cancel requested');
+    // Reserved here, never started: it ends cancelled without running (nothing counted).
     const b = this.buffer.remove(jobId, leaseToken);
     if (b) this.endUnstarted(b.job, { kind: 'cancel', reason: 'cancel requested' });
   }
@@ -326,20 +341,24 @@ export class Worker implements Service {
   }
 
   private startAttempt(b: BufferedJob): void {
-    const { registry, clock, events } = this.deps;
+    const { registry, clock, events, config } = this.deps;
     const job = b.job;
     const def = registry.get(job.name);
+    const now = clock.now();
+    // The worker's copy becomes what the store will say once the start is written.
+    job.state = 'active';
+    job.reserved = false;
+    job.attempt += 1;
+    job.startedAt = new Date(now);
     const attempt = new Attempt(job, def!, this.attemptDeps!);
     this.active.set(job.id, attempt);
     this.busy++;
     this.runningByQueue.set(job.queue, (this.runningByQueue.get(job.queue) ?? 0) + 1);
-    if (events.has('job:started')) {
-      // The claim's startedAt and the job's runAt are both on the store's clock, so the wait is exact across
-      // processes; the time it then spent claimed ahead is measured here.
-      const now = clock.now();
-      const waitMs = Math.max(0, (job.startedAt?.getTime() ?? now) - job.runAt.getTime()) + Math.max(0, now - b.claimedAt);
-      events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
-    }
+    this.exchange!.submitStart(job.id, job.leaseToken, attempt.startedAt, attempt);
+    // The claim time (lease expiry - lease, store clock) against runAt (store clock) is exact across
+    // processes; the time it then spent reserved in the buffer is measured here.
+    const claimedAt = job.leaseExpiresAt.getTime() - config.worker.leaseMs;
+    this.unannounced.set(attempt, Math.max(0, claimedAt - job.runAt.getTime()) + Math.max(0, now - b.claimedAt));
     if (!def) {
       // Claims only ask for defined names, so this is a store bug; fail loudly but keep the lease semantics.
       attempt.abort('lease-lost', `no handler for ${job.name}`);
@@ -363,7 +382,7 @@ export class Worker implements Service {
       this.emitLeaseLost(job);
       this.forget(attempt);
     } else {
-      this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome: attempt.outcome }, attempt);
+      this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome: attempt.outcome }, attempt, attempt.startedAt);
     }
     if (this.busy === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
@@ -374,19 +393,37 @@ export class Worker implements Service {
     this.exchange!.request();
   }
 
-  /** A buffered job ends without running (cancel, shutdown release): its outcome goes to the store. */
+  /** A buffered job ends without running (cancel, shutdown release): nothing counted. */
   private endUnstarted(job: ClaimedJob, outcome: AttemptOutcome): void {
     this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome }, { job, outcome });
   }
 
   private written(ended: Ended, result: TransitionResult): void {
     this.outage.succeeded();
-    if (ended instanceof Attempt) this.forget(ended);
+    if (ended instanceof Attempt) {
+      this.forget(ended);
+      // The start came with the outcome: the store learned both at once.
+      if (result === 'applied') this.announceStart(ended);
+      this.unannounced.delete(ended);
+    }
     if (result === 'applied') this.emitOutcome(ended, ended.outcome!);
     else this.emitLeaseLost(ended.job);
   }
 
+  /**
+   * `job:started` once the store has the start (so a listener that reads the
+   * job sees it active); waitMs measures to the handler's real start.
+   */
+  private announceStart(attempt: Attempt): void {
+    const waitMs = this.unannounced.get(attempt);
+    if (waitMs === undefined) return;
+    this.unannounced.delete(attempt);
+    const { job } = attempt;
+    this.deps.events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
+  }
+
   private forget(attempt: Attempt): void {
+    this.unannounced.delete(attempt);
     if (this.active.get(attempt.job.id) === attempt) this.active.delete(attempt.job.id);
   }
 
@@ -462,7 +499,7 @@ export class Worker implements Service {
       pid: process.pid,
       queues: this.queues(),
       concurrency: this.deps.config.worker.concurrency,
-      activeJobs: this.activeCount,
+      activeJobs: this.busy,
       startedAt: this.startedAt,
     };
   }

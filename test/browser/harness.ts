@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Docket } from '../../src/docket.js';
-import { serveAdmin, type AdminServer } from '../../src/http/index.js';
+import { serveAdmin, type AdminServer } from '../../src/admin/api/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 
 /**

@@ -5,6 +5,7 @@
  * from building at the same time).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'docket.mjs');
 export const FIXTURE_CONFIG = fileURLToPath(new URL('./fixtures/docket.config.ts', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-const LOCK = join(ROOT, 'dist', '.cli-test-build.lock');
+// outside dist/: `npm run build` starts by deleting dist/ (so nothing stale ships)
+const LOCK = join(tmpdir(), `docket-cli-test-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 
 export interface RunResult {
   code: number | null;
@@ -134,7 +136,6 @@ let built: Promise<void> | null = null;
 /** Builds dist/ unless it is newer than every file under src/. */
 export function ensureBuilt(): Promise<void> {
   built ??= (async () => {
-    mkdirSync(join(ROOT, 'dist'), { recursive: true });
     // one builder at a time across test files (vitest runs them in parallel processes)
     for (let i = 0; ; i++) {
       try {

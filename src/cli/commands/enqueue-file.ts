@@ -16,7 +16,7 @@ import type { CliContext } from '../context.js';
 import { CliError, EXIT, EXIT_CODE_BY_ERROR, usageError } from '../exit-codes.js';
 import { formatDuration, formatNumber, writeJson } from '../output.js';
 import { startProgress } from '../progress.js';
-import { optionsFromFlags, requireDefinedJob, type EnqueueFlags } from './enqueue.js';
+import { optionsFromFlags, requireDefinedJob, type EnqueueFlags } from './enqueue-input.js';
 
 interface Item {
   name: string;

@@ -44,7 +44,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
     .action(
       act<ListFlags>(async (ctx, f) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const page = await docket.listJobs({
+        const page = await docket.jobs.list({
           ...(f.state ? { state: f.state } : {}),
           ...(f.queue ? { queue: f.queue } : {}),
           ...(f.name ? { name: f.name } : {}),
@@ -61,7 +61,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
           ctx.io.stdout.write('no jobs match\n');
           return;
         }
-        const now = (await docket.store.now()).getTime();
+        const now = (await docket.jobs.now()).getTime();
         ctx.io.stdout.write(
           table(page.jobs, [
             { header: 'ID', value: (j) => j.id, align: 'right' },
@@ -86,10 +86,10 @@ export function registerJobsCommand(program: Command, act: Act): void {
     .action(
       act(async (ctx, _f, [id]) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const job = await docket.getJob(id!);
+        const job = await docket.jobs.get(id!);
         if (!job) throw new JobNotFoundError(id!);
         if (ctx.json) return writeJson(ctx.io, publicJob(job));
-        const now = (await docket.store.now()).getTime();
+        const now = (await docket.jobs.now()).getTime();
         const pairs: Array<[string, string]> = [
           ['id', job.id],
           ['name', job.name],
@@ -124,7 +124,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
     .action(
       act<{ reason: string }>(async (ctx, f, [id]) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const r = await docket.cancel(id!, { reason: f.reason });
+        const r = await docket.jobs.cancel(id!, { reason: f.reason });
         if (r.outcome === 'already_finished') {
           throw new CliError('INVALID_TRANSITION', `job ${id} already finished (${r.job.state}); nothing to cancel`, EXIT.CONFLICT, { jobId: id, state: r.job.state });
         }
@@ -140,7 +140,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
     .action(
       act(async (ctx, _f, [id]) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const job = await docket.retry(id!);
+        const job = await docket.jobs.retry(id!);
         if (ctx.json) return writeJson(ctx.io, { id: job.id, state: job.state });
         ctx.io.stdout.write(`job ${job.id} is ${job.state} again\n`);
       }),

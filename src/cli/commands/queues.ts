@@ -13,7 +13,7 @@ export function registerQueuesCommand(program: Command, act: Act): void {
     .action(
       act(async (ctx) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const infos = await docket.store.listQueues();
+        const infos = await docket.jobs.listQueues();
         // queues the config declares or its jobs use show too, with zero counts
         const declared = new Set([...Object.keys(docket.config.queues), ...Object.values((await ctx.config()).config.jobs ?? {}).map((j) => j.queue ?? 'default')]);
         const byName = new Map(infos.map((q) => [q.queue, q]));
@@ -49,7 +49,7 @@ export function registerQueuesCommand(program: Command, act: Act): void {
         act(async (ctx, _f, [queue]) => {
           assertName('queue', queue);
           const { docket } = await ctx.openDocket('admin', { mustExist: true });
-          await (paused ? docket.pauseQueue(queue!) : docket.resumeQueue(queue!));
+          await (paused ? docket.jobs.pauseQueue(queue!) : docket.jobs.resumeQueue(queue!));
           if (ctx.json) return writeJson(ctx.io, { queue, paused });
           ctx.io.stdout.write(`queue ${queue} ${paused ? 'paused' : 'resumed'}\n`);
         }),

@@ -22,7 +22,7 @@ export function registerSchedulesCommand(program: Command, act: Act): void {
     .action(
       act<{ next: number }>(async (ctx, f) => {
         const { docket } = await ctx.openDocket('admin', { mustExist: true });
-        const [list, now] = await Promise.all([docket.listSchedules({ nextFires: Math.min(f.next, 100) }), docket.store.now()]);
+        const [list, now] = await Promise.all([docket.listSchedules({ nextFires: Math.min(f.next, 100) }), docket.jobs.now()]);
         if (ctx.json) return writeJson(ctx.io, { schedules: list });
         if (list.length === 0) {
           ctx.io.stdout.write('no schedules stored (docket serve stores the config\'s schedules when it starts)\n');
@@ -55,7 +55,7 @@ export function registerSchedulesCommand(program: Command, act: Act): void {
         const s = await docket.getSchedule(name!, { nextFires: Math.min(f.next, 100), recentFires: Math.min(f.recent, 1_000) });
         if (!s) throw new ScheduleNotFoundError(name!);
         if (ctx.json) return writeJson(ctx.io, s);
-        const t = (await docket.store.now()).getTime();
+        const t = (await docket.jobs.now()).getTime();
         const p = s.policy;
         ctx.io.stdout.write(
           fields([
@@ -112,7 +112,7 @@ export function registerSchedulesCommand(program: Command, act: Act): void {
           const { docket } = await ctx.openDocket('admin', { mustExist: true });
           const s = await (pause ? docket.pauseSchedule(name!) : docket.resumeSchedule(name!));
           if (ctx.json) return writeJson(ctx.io, { name: s.name, paused: s.paused, nextFireAt: s.nextFireAt });
-          const now = (await docket.store.now()).getTime();
+          const now = (await docket.jobs.now()).getTime();
           ctx.io.stdout.write(pause ? `schedule ${name} paused\n` : `schedule ${name} resumed; next fire ${s.nextFireAt ? `${formatTime(s.nextFireAt)} (${formatRelative(s.nextFireAt, now)})` : 'none (no more fires)'}\n`);
         }),
       );

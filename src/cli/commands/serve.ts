@@ -83,7 +83,7 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
       const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
       let server: { url: string; close(o?: { graceMs?: number }): Promise<void> } | null = null;
       if (flags.api) {
-        const { serveAdmin } = await import('../../http/index.js');
+        const { serveAdmin } = await import('../../admin/api/index.js');
         const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
         try {
           server = await serveAdmin({ ...apiOptions, docket, keys, host: flags.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: port!, logger });

@@ -20,13 +20,12 @@ export function registerStatsCommand(program: Command, act: Act): void {
     .action(
       act<{ queue?: string }>(async (ctx, f) => {
         if (f.queue !== undefined) assertName('queue', f.queue);
-        const { store } = await ctx.openStore({ mustExist: true });
-        await store.migrate();
+        const { docket } = await ctx.openDocket('admin', { mustExist: true });
         const q = f.queue === undefined ? {} : { queue: f.queue };
         const [counts, s, workers] = await Promise.all([
-          store.countJobs(f.queue === undefined ? undefined : { queue: f.queue }),
-          store.jobStats({ windowsMs: WINDOWS_MS, runTimeWindowMs: RUN_TIME_WINDOW_MS, ...q }),
-          store.listWorkers({ aliveWithinMs: ALIVE_WITHIN_MS }),
+          docket.jobs.counts(f.queue === undefined ? undefined : { queue: f.queue }),
+          docket.jobs.stats({ windowsMs: WINDOWS_MS, runTimeWindowMs: RUN_TIME_WINDOW_MS, ...q }),
+          docket.jobs.listWorkers({ aliveWithinMs: ALIVE_WITHIN_MS }),
         ]);
         const totals = emptyCounts();
         for (const c of counts) for (const state of JOB_STATES) totals[state] += c.counts[state];

@@ -4,7 +4,7 @@ import type { OperationName, StoredState } from '../../core/job-state.js';
 import type { AttemptOutcome } from '../../core/outcome.js';
 import type { Store } from '../store.js';
 import type { Define } from './harness.js';
-import { claim, claimJob, enqueueOne, failure, reserveJob, runToOutcome, settle, sleep, start } from './helpers.js';
+import { claim, claimJob, enqueueOne, failure, nextNotification, reserveJob, runToOutcome, settle, sleep, start } from './helpers.js';
 
 /** A store's view of the job after the case ran: the public state plus the reserved marker. */
 type Seen = { state: string; reserved: boolean };
@@ -134,12 +134,16 @@ export const EDGE_CASES: readonly EdgeCase[] = [
     },
   },
   {
-    from: 'reserved', to: 'cancelled', op: 'cancel', title: 'an operator cancels a reserved job at once; its start is refused',
+    from: 'reserved', to: 'cancelled', op: 'unreserve', title: 'an expired reservation whose cancel was requested is cancelled, nothing counted',
     run: async (store) => {
-      const { job, held } = await reserved(store);
-      expect((await store.cancelJob({ jobId: job.id, reason: 'x' })).outcome).toBe('cancelled');
-      expect(await start(store, held)).toBe('lease_lost');
-      return get(store, job.id);
+      const job = await enqueueOne(store);
+      await reserveJob(store, job, { leaseMs: SHORT_LEASE_MS });
+      expect((await store.cancelJob({ jobId: job.id, reason: 'x' })).outcome).toBe('cancel_requested');
+      await sleep(PAST_SHORT_LEASE_MS);
+      expect(await store.rescueExpired({ maxStalls: 0, limit: 10 })).toEqual({ requeued: [], failed: [], unreserved: [] });
+      const after = await get(store, job.id);
+      expect(after).toMatchObject({ attempt: 0, stalls: 0, leaseToken: null });
+      return after;
     },
   },
   { from: 'active', to: 'completed', op: 'end', title: 'an active job completes', run: (store) => endFromActive(store, complete) },
@@ -207,6 +211,20 @@ export function stateMachineTests(test: Define): void {
       expect({ state: after.state, reserved: after.reserved }).toEqual(seen(c.to));
     });
   }
+
+  test("an operator's cancel of a reserved job is asked of its worker (heartbeat and push), which ends it unstarted", async (store) => {
+    const { job, held } = await reserved(store);
+    const pushed = store.capabilities.cancelPush ? nextNotification(store, (n) => n.type === 'cancel-requested' && n.jobId === job.id) : null;
+    const r = await store.cancelJob({ jobId: job.id, reason: 'operator' });
+    expect(r).toMatchObject({ outcome: 'cancel_requested', job: { state: 'waiting', reserved: true, cancelRequested: true } });
+    if (pushed) await pushed.promise;
+    expect(await store.extendLeases({ workerId: 'worker-1', leases: [{ jobId: held.id, leaseToken: held.leaseToken }], leaseMs: 30_000 })).toEqual({
+      lost: [],
+      cancelRequested: [job.id],
+    });
+    expect(await settle(store, held, cancel)).toBe('applied');
+    expect(await get(store, job.id)).toMatchObject({ state: 'cancelled', attempt: 0, startedAt: null });
+  });
 
   test('a start is refused for a job not reserved under that token, and changes nothing', async (store) => {
     const { job, held } = await reserved(store);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { InvalidTransitionError } from '../../core/errors.js';
-import { CANCELLABLE_STATES, type StoredState } from '../../core/job-state.js';
+import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
 import type { PruneParams, CancelResult } from '../../store/store.js';
 import { SQL } from './queries.js';
 import { jsonToJob } from './rows.js';
@@ -15,7 +15,7 @@ function readJob(id: number, now: number, prepare: Prepare): ReturnType<typeof j
   return jsonToJob(prepare(SQL.getJob, true).get(id) as string, now);
 }
 
-/** Not running (waiting, delayed, reserved): cancelled at once. Active: the request is recorded for its worker. */
+/** Held by no worker (waiting, delayed): cancelled at once. Reserved or active: the request is recorded for its worker. */
 export function cancelJob(id: number, reason: string, now: number, prepare: Prepare): CancelResult {
   const q = SQL.cancelJob;
   const state = prepare(q.state, true).get(id) as StoredState | undefined;
@@ -24,7 +24,7 @@ export function cancelJob(id: number, reason: string, now: number, prepare: Prep
     prepare(q.cancelNow).run(now, reason, id);
     return { outcome: 'cancelled', job: readJob(id, now, prepare) };
   }
-  if (state === 'active') {
+  if (LEASED_STATES.includes(state)) {
     prepare(q.requestCancel).run(reason, id);
     return { outcome: 'cancel_requested', job: readJob(id, now, prepare) };
   }

@@ -127,8 +127,9 @@ export const SQL = {
       WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND ${LEASED}
       ORDER BY lease_expires_at, id LIMIT ?`,
     unreserve: `UPDATE docket_jobs
-      SET state = 'waiting', lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
-      WHERE id = ? AND ${guard('unreserve')}`,
+      SET state = @state, finished_at = CASE WHEN @state = 'cancelled' THEN @now END,
+          lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
+      WHERE id = @id AND ${guard('unreserve')}`,
     requeue: `UPDATE docket_jobs
       SET state = 'waiting', stalls = ?, error = ?, lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
       WHERE id = ? AND ${guard('rescue')}`,
@@ -146,11 +147,11 @@ export const SQL = {
   // ---------------------------------------------------------------- operator actions
   cancelJob: {
     state: `SELECT state FROM docket_jobs WHERE id = ?`,
-    /** Not running (waiting, delayed, reserved): cancelled at once; a reserved job's worker finds its lease gone. */
-    cancelNow: `UPDATE docket_jobs SET state = 'cancelled', finished_at = ?, cancel_reason = ?,
-        lease_token = NULL, lease_expires_at = NULL, cancel_requested = 0
+    /** Held by no worker (waiting, delayed): cancelled at once. */
+    cancelNow: `UPDATE docket_jobs SET state = 'cancelled', finished_at = ?, cancel_reason = ?
       WHERE id = ? AND ${guard('cancel')}`,
-    requestCancel: `UPDATE docket_jobs SET cancel_requested = 1, cancel_reason = ? WHERE id = ? AND state = 'active'`,
+    /** Held (reserved or active): the worker holding it is asked, and writes the end. */
+    requestCancel: `UPDATE docket_jobs SET cancel_requested = 1, cancel_reason = ? WHERE id = ? AND ${LEASED}`,
   },
   retryJob: {
     retry: `UPDATE docket_jobs

@@ -213,7 +213,7 @@ describe("SqliteStore migration 3 (state 'reserved')", () => {
 
 // ------------------------------------------------------------------ several processes on one file
 
-const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'claimer.ts');
+const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'sqlite-claimer.ts');
 
 interface Child {
   lines: string[];

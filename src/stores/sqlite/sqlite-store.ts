@@ -221,8 +221,7 @@ export class SqliteStore implements Store {
     if (id === null) return { outcome: 'not_found', job: null };
     const now = this.clock.now();
     const result = this.write(() => cancelJob(id, params.reason, now, this.prepare));
-    // A running job's worker must abort it; a reserved one's must drop it from its buffer (its lease is gone).
-    if (result.outcome === 'cancel_requested' || result.outcome === 'cancelled') this.emit({ type: 'cancel-requested', jobId: String(id) });
+    if (result.outcome === 'cancel_requested') this.emit({ type: 'cancel-requested', jobId: String(id) });
     return result;
   }
 

@@ -105,9 +105,11 @@ export function rescue(maxStalls: number, limit: number, now: number, prepare: P
       new Date(now),
     );
     if (d.op === 'unreserve') {
-      prepare(q.unreserve).run(row.id);
-      result.unreserved.push(String(row.id));
-      available.add(row.queue);
+      prepare(q.unreserve).run({ state: d.to, now, id: row.id });
+      if (d.to === 'waiting') {
+        result.unreserved.push(String(row.id));
+        available.add(row.queue);
+      }
     } else if (d.to === 'cancelled') {
       prepare(q.cancel).run(d.stalls, now, row.id);
     } else if (d.to === 'failed') {

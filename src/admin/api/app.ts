@@ -1,0 +1,227 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { parseOrThrow } from '../../core/config.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN } from '../../core/validate.js';
+import { KeyRing, type ApiKeys, type AuthEnv } from '../kit/auth.js';
+import type { AdminDocket } from '../kit/admin-port.js';
+import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_QUEUED, DEFAULT_SSE_SNAPSHOT_MS, EventStreamHub } from '../kit/event-stream.js';
+import { mountDashboard } from '../dashboard/dashboard.js';
+import { AdminMetrics } from './metrics.js';
+import { HttpProblem, makeProblem, problemFromError, problemResponse, type ProblemCode } from '../kit/problem.js';
+import { DEFAULT_ENQUEUE_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './rate-limit.js';
+import { API_PREFIX, SECURITY_SCHEMES, type RouteMiddleware } from './route-kit.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerQueueRoutes } from './routes/queues.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerStatsRoutes } from './routes/stats.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerWorkerRoutes } from './routes/workers.js';
+
+/** Job data may be up to the payload cap; the rest of an enqueue body is small. */
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
+
+export interface AdminAppOptions {
+  docket: AdminDocket;
+  /**
+   * API keys by scope. `read` keys may call every GET; `admin` keys may call
+   * everything. With no key at all, auth is off: only serve such an app on
+   * loopback (`serveAdmin` enforces it; when you mount the app yourself, you must).
+   * The keys are hashed at once; the plain text is not kept.
+   */
+  keys: ApiKeys;
+  /** pino logger; `false` silences. Default: the docket's logger, else pino to stderr. */
+  logger?: Logger | false;
+  /** Time for the rate limiter and SSE timers (tests pass a ManualClock). */
+  clock?: Clock;
+  /** Request bodies above this answer 413. Default 1 MiB + 64 KiB. */
+  maxBodyBytes?: number;
+  /** Token bucket per API key on `POST /api/v1/jobs`; `false` turns it off. Default 50/s, burst 100. */
+  enqueueRateLimit?: RateLimitOptions | false;
+  /** Serve `/metrics` without a key (default false: a read key is needed). */
+  publicMetrics?: boolean;
+  /** Also export prom-client's process metrics (CPU, memory, event loop). Default false. */
+  processMetrics?: boolean;
+  events?: { heartbeatMs?: number; snapshotMs?: number; maxQueued?: number };
+  /** Serve the web dashboard at `/` (docs/dashboard.md). Default true. */
+  dashboard?: boolean;
+}
+
+/** The Hono app (mount it, or pass `app.fetch` to any fetch-based server), plus its metrics and a close. */
+export type AdminApp = OpenAPIHono<AuthEnv> & {
+  readonly metrics: AdminMetrics;
+  /** Whether any API key is configured. */
+  readonly authEnabled: boolean;
+  /** Ends open event streams and detaches from the Docket's events. Idempotent. */
+  close(): void;
+};
+
+const optionsSchema = z
+  .object({
+    maxBodyBytes: z.number().int().min(1024).optional(),
+    enqueueRateLimit: z.union([z.literal(false), z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict()]).optional(),
+    publicMetrics: z.boolean().optional(),
+    dashboard: z.boolean().optional(),
+    processMetrics: z.boolean().optional(),
+    events: z
+      .object({ heartbeatMs: z.number().int().min(1).optional(), snapshotMs: z.number().int().min(1).optional(), maxQueued: z.number().int().min(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+export function createAdminApp(options: AdminAppOptions): AdminApp {
+  const o = parseOrThrow(optionsSchema, options, 'INVALID_CONFIG', '');
+  const { docket } = options;
+  const ring = new KeyRing(options.keys ?? {});
+  const clock = options.clock ?? systemClock;
+  const logger = resolveLogger(options.logger, docket);
+
+  const app = new OpenAPIHono<AuthEnv>({ defaultHook: (result) => (result.success ? undefined : validationProblem(result.target, result.error)) });
+
+  app.onError((err, c) => {
+    const { problem, unexpected } = problemOf(err);
+    if (unexpected) logger?.error({ err, method: c.req.method, path: c.req.path }, 'admin API request failed');
+    return problemResponse(problem, err instanceof HttpProblem ? err.headers : {});
+  });
+  app.notFound((c) => problemResponse(makeProblem('ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const mw: RouteMiddleware = {
+    ring,
+    bodyLimit: bodyLimit({
+      maxSize: maxBodyBytes,
+      // The rest of the body is never read, so the connection cannot carry another
+      // request: say so, or a keep-alive client's next request fails on a closed socket.
+      onError: () =>
+        problemResponse(makeProblem('PAYLOAD_TOO_LARGE', `the request body is larger than ${maxBodyBytes} bytes`, { details: { maxBytes: maxBodyBytes } }), {
+          connection: 'close',
+        }),
+    }),
+  };
+
+  const metrics = new AdminMetrics(docket, {
+    processMetrics: o.processMetrics ?? false,
+    onCollectError: (err) => logger?.warn({ err }, 'metrics: reading queue depth from the store failed'),
+  });
+  const hub = new EventStreamHub(docket, {
+    clock,
+    heartbeatMs: o.events?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS,
+    snapshotMs: o.events?.snapshotMs ?? DEFAULT_SSE_SNAPSHOT_MS,
+    maxQueued: o.events?.maxQueued ?? DEFAULT_SSE_MAX_QUEUED,
+    onError: (err) => logger?.warn({ err }, 'events: reading counts from the store failed'),
+  });
+
+  // Every request finds the schema current (the job admin migrates once per Docket; a
+  // failure is retried by the next request): migrate() is idempotent and safe when processes race.
+  app.use('*', async (_c, next) => {
+    await docket.jobs.ready();
+    await next();
+  });
+
+  const rate = o.enqueueRateLimit === undefined ? DEFAULT_ENQUEUE_RATE_LIMIT : o.enqueueRateLimit;
+  const enqueueLimit = rate === false ? null : rateLimitMiddleware(new TokenBucketLimiter(rate, clock), rate);
+
+  registerSystemRoutes(app, docket, mw, { metrics, hub, publicMetrics: o.publicMetrics ?? false });
+  registerQueueRoutes(app, docket, mw);
+  registerJobRoutes(app, docket, mw, enqueueLimit);
+  registerWorkerRoutes(app, docket, mw);
+  registerStatsRoutes(app, docket, mw);
+  registerScheduleRoutes(app, docket, mw, enqueueLimit);
+  const dashboard = o.dashboard === false ? null : mountDashboard(app, { docket, ring, hub, clock, logger });
+
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  app.doc31(`${API_PREFIX}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: 'docket admin API',
+      version: '1.0.0',
+      description:
+        'Queues, jobs, workers, stats, server-sent events and metrics of a docket. Errors are application/problem+json with a stable `code`. Each operation names the key scope it needs in `x-docket-scope` (read, admin or public).',
+    },
+  });
+
+  if (!ring.enabled) logger?.warn('admin API: no API key configured, every request is allowed; serve it on loopback only');
+
+  let closed = false;
+  return Object.assign(app, {
+    metrics,
+    authEnabled: ring.enabled,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      hub.close();
+      metrics.close();
+      dashboard?.close();
+    },
+  });
+}
+
+function resolveLogger(option: Logger | false | undefined, docket: AdminDocket): Logger | null {
+  if (option === false) return null;
+  if (option) return option;
+  const own = (docket as { logger?: unknown }).logger;
+  if (own && typeof (own as Logger).child === 'function') return (own as Logger).child({ component: 'http' });
+  return pino({ name: 'docket-http' }, pino.destination(2));
+}
+
+function rateLimitMiddleware(limiter: TokenBucketLimiter, rate: RateLimitOptions): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const r = limiter.take(c.get('principal').keyId);
+    if (!r.ok) {
+      const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+      throw new HttpProblem('RATE_LIMITED', `enqueue rate limit (${rate.perSecond}/s, burst ${rate.burst}) exceeded; retry after ${seconds} s`, { retryAfter: seconds }, { 'retry-after': String(seconds) });
+    }
+    await next();
+  };
+}
+
+const HTTP_STATUS_CODES: Record<number, ProblemCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+const HTTP_STATUS_DETAILS: Record<number, string> = {
+  415: 'send the body as JSON with Content-Type: application/json (curl: --json)',
+};
+
+/** Hono's own HTTPExceptions (malformed JSON, ...) become problems too. */
+function problemOf(err: unknown): ReturnType<typeof problemFromError> {
+  if (err instanceof HTTPException) {
+    const code = HTTP_STATUS_CODES[err.status];
+    if (code) return { problem: makeProblem(code, HTTP_STATUS_DETAILS[err.status] ?? (err.message || 'bad request')), unexpected: false };
+  }
+  return problemFromError(err);
+}
+
+const NAME_PATTERN_TEXT = String(NAME_PATTERN);
+const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'path' };
+
+/** The first zod issue as a problem naming the field; a bad name gets INVALID_NAME. */
+function validationProblem(target: string, error: z.ZodError): Response {
+  const issue = error.issues[0];
+  const where = TARGET_NAMES[target] ?? target;
+  if (!issue) return problemResponse(makeProblem('INVALID_REQUEST', `invalid ${where}`));
+  const path = issue.path.map(String).join('.');
+  const field = path || where;
+  let code: ProblemCode = 'INVALID_OPTION';
+  let detail = `${field}: ${issue.message}`;
+  if (issue.code === 'invalid_format' && (issue as { pattern?: string }).pattern === NAME_PATTERN_TEXT) {
+    code = 'INVALID_NAME';
+    detail = `${field} must match ${NAME_PATTERN_TEXT}`;
+  } else if (issue.code === 'unrecognized_keys') {
+    detail = `unknown ${where} field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  } else if (target === 'json' && issue.path.length === 0) {
+    code = 'INVALID_REQUEST';
+    detail = `the body must be a JSON object (${issue.message})`;
+  }
+  return problemResponse(makeProblem(code, detail, { field, details: { in: where } }));
+}

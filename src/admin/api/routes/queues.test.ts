@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { READ_KEY, adminFixture, type Fixture } from '../../test-support/admin-fixture.js';
+
+let f: Fixture;
+afterEach(async () => {
+  await f?.close();
+});
+
+describe('queues routes', () => {
+  it('lists queues with counts by state, paused flag and configured concurrency', async () => {
+    f = adminFixture({ docket: { queues: { emails: { concurrency: 2 } } } });
+    f.docket.defineJob('send-email', { queue: 'emails', async handler() {} });
+    await f.docket.enqueue('send-email', {});
+    await f.docket.enqueue('send-email', {}, { delayMs: 60_000 });
+    await f.docket.enqueue('send-email', {}, { queue: 'other' });
+    const r = await f.call('GET', '/api/v1/queues', { key: READ_KEY });
+    expect(r.status).toBe(200);
+    expect(r.body.queues).toEqual([
+      { queue: 'emails', paused: false, concurrency: 2, counts: { waiting: 1, delayed: 1, active: 0, completed: 0, failed: 0, cancelled: 0 } },
+      { queue: 'other', paused: false, concurrency: null, counts: { waiting: 1, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 } },
+    ]);
+  });
+
+  it('pauses and resumes a queue (admin only); a queue with no jobs answers zero counts', async () => {
+    f = adminFixture();
+    expect((await f.call('POST', '/api/v1/queues/emails/pause', { key: READ_KEY })).status).toBe(403);
+    expect((await f.call('POST', '/api/v1/queues/emails/pause', { key: null })).status).toBe(401);
+    const paused = await f.call('POST', '/api/v1/queues/emails/pause');
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ queue: 'emails', paused: true, counts: { waiting: 0 } });
+    expect((await f.call('GET', '/api/v1/queues/emails', { key: READ_KEY })).body.paused).toBe(true);
+    expect((await f.call('GET', '/api/v1/queues')).body.queues).toEqual([expect.objectContaining({ queue: 'emails', paused: true })]);
+    const resumed = await f.call('POST', '/api/v1/queues/emails/resume');
+    expect(resumed.body.paused).toBe(false);
+    expect((await f.call('GET', '/api/v1/queues/nothing-here')).body).toMatchObject({ queue: 'nothing-here', paused: false, concurrency: null });
+  });
+
+  it('answers 400 INVALID_NAME for a bad queue name', async () => {
+    f = adminFixture();
+    for (const [method, path] of [['GET', '/api/v1/queues/-bad'], ['POST', '/api/v1/queues/a%20b/pause']] as const) {
+      const r = await f.call(method, path);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'INVALID_NAME', field: 'queue' });
+    }
+  });
+});

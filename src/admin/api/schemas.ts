@@ -1,0 +1,179 @@
+import { z } from '@hono/zod-openapi';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/config.js';
+import { JOB_STATES, type JobRecord } from '../../core/job.js';
+import { NAME_PATTERN } from '../../core/validate.js';
+import { PROBLEM_CONTENT_TYPE } from '../kit/problem.js';
+
+/**
+ * The API's zod schemas: they validate requests AND generate the OpenAPI
+ * document (one source of truth). Dates travel as ISO 8601 strings.
+ */
+
+export const nameSchema = z.string().regex(NAME_PATTERN).openapi({ example: 'send-email', description: `matches ${NAME_PATTERN}` });
+/** Store-assigned, opaque; the pattern only keeps junk out of store calls. */
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).openapi({ example: '42' });
+const isoDate = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T12:00:00.000Z' });
+const stateSchema = z.enum(JOB_STATES).openapi('JobState');
+
+export const STATES_LIST_PATTERN = new RegExp(`^(${JOB_STATES.join('|')})(,(${JOB_STATES.join('|')}))*$`);
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:docket:problem:JOB_NOT_FOUND' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().openapi({ description: 'stable error code; switch on this, not on the message', example: 'JOB_NOT_FOUND' }),
+    field: z.string().optional().openapi({ description: 'dotted path of the offending field (validation problems)' }),
+    details: z.record(z.string(), z.unknown()).optional(),
+    retryAfter: z.number().int().optional().openapi({ description: 'seconds (429 only)' }),
+  })
+  .openapi('Problem');
+
+export function problemContent(description: string) {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } } as const;
+}
+
+export function jsonContent<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+export const StateCountsSchema = z.object(Object.fromEntries(JOB_STATES.map((s) => [s, z.number().int()])) as Record<(typeof JOB_STATES)[number], z.ZodNumber>).openapi('StateCounts');
+
+const FailureSchema = z
+  .object({
+    message: z.string(),
+    name: z.string(),
+    code: z.string().nullable(),
+    stack: z.string().nullable(),
+    attempt: z.number().int(),
+    at: isoDate,
+  })
+  .openapi('JobFailure');
+
+const ProgressSchema = z
+  .object({ current: z.number(), total: z.number().nullable(), message: z.string().nullable(), updatedAt: isoDate })
+  .openapi('JobProgress');
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    queue: z.string(),
+    state: stateSchema,
+    data: z.unknown(),
+    priority: z.number().int(),
+    runAt: isoDate,
+    createdAt: isoDate,
+    startedAt: isoDate.nullable(),
+    finishedAt: isoDate.nullable(),
+    attempt: z.number().int().openapi({ description: 'attempts started so far' }),
+    maxAttempts: z.number().int(),
+    timeoutMs: z.number().int().nullable(),
+    stalls: z.number().int(),
+    workerId: z.string().nullable(),
+    leaseExpiresAt: isoDate.nullable(),
+    cancelRequested: z.boolean(),
+    progress: ProgressSchema.nullable(),
+    result: z.unknown(),
+    error: FailureSchema.nullable().openapi({ description: 'the most recent failure, with its stack' }),
+    idempotencyKey: z.string().nullable(),
+    scheduleName: z.string().nullable(),
+    fireTime: isoDate.nullable(),
+  })
+  .openapi('Job');
+export type JobView = z.infer<typeof JobSchema>;
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** A JobRecord as the API shows it. The lease token is left out: it is a worker's write credential. */
+export function jobView(job: JobRecord): JobView {
+  return {
+    id: job.id,
+    name: job.name,
+    queue: job.queue,
+    state: job.state,
+    data: job.data,
+    priority: job.priority,
+    runAt: job.runAt.toISOString(),
+    createdAt: job.createdAt.toISOString(),
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    timeoutMs: job.timeoutMs,
+    stalls: job.stalls,
+    workerId: job.workerId,
+    leaseExpiresAt: iso(job.leaseExpiresAt),
+    cancelRequested: job.cancelRequested,
+    progress: job.progress ? { ...job.progress, updatedAt: job.progress.updatedAt.toISOString() } : null,
+    result: job.result ?? null,
+    error: job.error ? { ...job.error, at: job.error.at.toISOString() } : null,
+    idempotencyKey: job.idempotencyKey,
+    scheduleName: job.scheduleName,
+    fireTime: iso(job.fireTime),
+  };
+}
+
+export const JobPageSchema = z
+  .object({ jobs: z.array(JobSchema), nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next page; null on the last page' }) })
+  .openapi('JobPage');
+
+export const ListJobsQuery = z.object({
+  state: z.string().regex(STATES_LIST_PATTERN).optional().openapi({ description: 'one state or a comma-separated list', example: 'failed,cancelled' }),
+  queue: nameSchema.optional(),
+  name: nameSchema.optional(),
+  createdAfter: isoDate.optional().openapi({ description: 'created at or after this instant' }),
+  createdBefore: isoDate.optional().openapi({ description: 'created before this instant' }),
+  search: z.string().min(1).max(200).optional().openapi({ description: 'substring of the JSON text of the job data' }),
+  order: z.enum(['desc', 'asc']).optional().openapi({ description: 'newest first (default) or oldest first' }),
+  limit: z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'page size, default 50' }),
+  cursor: z.string().min(1).max(1000).optional(),
+});
+
+export const EnqueueBody = z
+  .object({
+    name: nameSchema,
+    data: z.unknown().optional().openapi({ description: 'JSON job data; null when left out' }),
+    queue: nameSchema.optional(),
+    priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).optional().openapi({ description: 'higher runs first' }),
+    delayMs: z.number().int().nonnegative().optional(),
+    runAt: isoDate.optional(),
+    idempotencyKey: z.string().min(1).max(512).optional(),
+    keepKeyForever: z.boolean().optional().openapi({ description: 'keep the idempotency key after the job is pruned (run-once work)' }),
+    releaseKeyOnFailure: z.boolean().optional().openapi({ description: 'free the key when the job ends failed' }),
+    maxAttempts: z.number().int().min(1).max(1000).optional(),
+    timeoutMs: z.number().int().positive().nullable().optional(),
+  })
+  .strict()
+  .refine((b) => !(b.delayMs !== undefined && b.runAt !== undefined), { message: 'give delayMs or runAt, not both', path: ['runAt'] })
+  .openapi('EnqueueRequest');
+
+export const EnqueueResponseSchema = z
+  .object({ id: z.string(), created: z.boolean(), job: JobSchema.nullable().openapi({ description: 'null when the idempotency key is held by a pruned job' }) })
+  .openapi('EnqueueResponse');
+
+export const QueueSchema = z
+  .object({
+    queue: z.string(),
+    paused: z.boolean(),
+    concurrency: z.number().int().nullable().openapi({ description: "per-worker concurrency from this process's config; null when not configured" }),
+    counts: StateCountsSchema,
+  })
+  .openapi('Queue');
+
+export const WorkerSchema = z
+  .object({
+    id: z.string(),
+    host: z.string(),
+    pid: z.number().int(),
+    queues: z.array(z.string()),
+    concurrency: z.number().int(),
+    activeJobs: z.number().int(),
+    startedAt: isoDate,
+    lastHeartbeatAt: isoDate,
+  })
+  .openapi('Worker');
+
+export const jobIdParams = z.object({ id: jobIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
+export const queueParams = z.object({ queue: nameSchema.openapi({ param: { name: 'queue', in: 'path' } }) });

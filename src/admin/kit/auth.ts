@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { ValidationError } from '../../core/errors.js';
+import { HttpProblem } from './problem.js';
+
+/**
+ * API keys with two scopes: `read` (every GET) and `admin` (everything,
+ * including mutations). Keys are hashed (SHA-256) as soon as they are given
+ * and the plain text is dropped; a presented key is hashed and compared with
+ * every stored hash in constant time, without stopping at the first match,
+ * so neither a key's bytes nor its position in the list leak through timing.
+ */
+export type Scope = 'read' | 'admin';
+
+export interface ApiKeys {
+  admin?: readonly string[];
+  read?: readonly string[];
+}
+
+/** Shorter keys are refused: an admin key is a bearer credential, not a password. */
+export const MIN_KEY_LENGTH = 16;
+const MAX_KEY_LENGTH = 4096;
+
+interface StoredKey {
+  hash: Buffer;
+  scope: Scope;
+  /** A short, non-reversible label (first 8 hex chars of the hash) for rate-limit buckets. */
+  id: string;
+}
+
+export interface Principal {
+  scope: Scope;
+  /** `anonymous` when auth is off. */
+  keyId: string;
+}
+
+export class KeyRing {
+  private readonly keys: StoredKey[];
+
+  constructor(keys: ApiKeys) {
+    this.keys = [];
+    for (const scope of ['admin', 'read'] as const) {
+      const list = keys[scope] ?? [];
+      if (!Array.isArray(list)) throw new ValidationError('INVALID_CONFIG', `keys.${scope}`, `keys.${scope} must be an array of strings`);
+      list.forEach((key, i) => {
+        if (typeof key !== 'string' || key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH || key.trim() !== key) {
+          // never echo the key itself
+          throw new ValidationError(
+            'INVALID_CONFIG',
+            `keys.${scope}[${i}]`,
+            `keys.${scope}[${i}] must be a string of ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} characters without surrounding whitespace`,
+          );
+        }
+        const hash = sha256(key);
+        this.keys.push({ hash, scope, id: hash.subarray(0, 4).toString('hex') });
+      });
+    }
+  }
+
+  /** False when no key is configured: every request is allowed (the server must then listen on loopback only). */
+  get enabled(): boolean {
+    return this.keys.length > 0;
+  }
+
+  /** The principal a presented key authenticates, or null. Constant time in the key's content. */
+  authenticate(presented: string): Principal | null {
+    const hash = sha256(presented);
+    let match: StoredKey | null = null;
+    for (const key of this.keys) {
+      // both sides are 32-byte digests, so timingSafeEqual never throws on length
+      if (timingSafeEqual(key.hash, hash) && match === null) match = key;
+    }
+    return match ? { scope: match.scope, keyId: match.id } : null;
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** The key of a request: `x-api-key`, else `Authorization: Bearer <key>`. */
+export function presentedKey(headers: { get(name: string): string | null | undefined }): string | null {
+  const header = headers.get('x-api-key');
+  if (header) return header.trim();
+  const authz = headers.get('authorization');
+  if (authz) {
+    const m = /^Bearer\s+(.+)$/i.exec(authz.trim());
+    if (m) return m[1]!.trim();
+  }
+  return null;
+}
+
+export type AuthEnv = { Variables: { principal: Principal } };
+
+/**
+ * Requires a key with at least `scope`. With auth off every request passes as
+ * an anonymous admin (the bind guard in serve.ts makes that loopback-only).
+ */
+export function requireScope(ring: KeyRing, scope: Scope): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    if (!ring.enabled) {
+      c.set('principal', { scope: 'admin', keyId: 'anonymous' });
+      return next();
+    }
+    const key = presentedKey(c.req.raw.headers);
+    if (key === null) throw new HttpProblem('UNAUTHORIZED', 'send an API key in the x-api-key header or as Authorization: Bearer <key>', {}, { 'www-authenticate': 'Bearer realm="docket"' });
+    const principal = ring.authenticate(key);
+    if (!principal) throw new HttpProblem('UNAUTHORIZED', 'the API key is not valid', {}, { 'www-authenticate': 'Bearer realm="docket", error="invalid_token"' });
+    if (scope === 'admin' && principal.scope !== 'admin') throw new HttpProblem('FORBIDDEN', 'this operation needs a key with the admin scope; the key given has the read scope');
+    c.set('principal', principal);
+    return next();
+  };
+}
