@@ -9,8 +9,8 @@ const EFFECTIVE_STATE = `CASE WHEN state = 'delayed' AND run_at <= now() THEN 'w
 
 /** `state IN (…)` of an operation, from core's OPERATIONS. */
 const states = (op: OperationName): string => `(${sqlStates(OPERATIONS[op].from)})`;
-/** Asked rather than cancelled: its handler runs; its worker records `cancelled` after aborting. */
-const RUNNING = `('active')`;
+/** Held by a worker (reserved or active): asked rather than cancelled; its worker writes the end. */
+const HELD = `(${sqlStates(LEASED_STATES)})`;
 
 /** SQL of the operator-facing Store methods (cancel, retry, prune, lists, queues, workers), one per method. */
 export function buildAdminQueries(s: string, prefix: string) {
@@ -23,29 +23,28 @@ export function buildAdminQueries(s: string, prefix: string) {
     getJobs: q('get_jobs', `SELECT ${cols} FROM ${s}.jobs WHERE id = ANY($1::bigint[])`),
 
     /**
-     * cancelJob: waiting/delayed/reserved -> cancelled at once (the guard of
-     * core's `cancel`; a reserved job loses its lease, so its worker's start
-     * or end is refused); active -> cancel_requested. The worker holding a
-     * reserved or active job is told by NOTIFY ($3 channel, $4 payload), so
-     * it drops or aborts it now rather than at its next heartbeat.
+     * cancelJob: a job no worker holds (the guard of core's `cancel`:
+     * waiting/delayed) -> cancelled at once; a held one (reserved or active)
+     * -> cancel_requested, and the worker holding it, the one writer of its
+     * end, is told by NOTIFY ($3 channel, $4 payload): it ends a reserved job
+     * unstarted, aborts an active one. (A reservation that expires with the
+     * request pending is cancelled by the rescuer.)
      */
     cancelJob: q(
       'cancel_job',
       `WITH cur AS (
   SELECT id, state, state IN ${states('cancel')} AS at_once FROM ${s}.jobs
-  WHERE id = $1::bigint AND (state IN ${states('cancel')} OR state IN ${RUNNING}) FOR UPDATE
+  WHERE id = $1::bigint AND (state IN ${states('cancel')} OR state IN ${HELD}) FOR UPDATE
 ), upd AS (
   UPDATE ${s}.jobs j SET
     state = CASE WHEN cur.at_once THEN 'cancelled' ELSE j.state END,
     finished_at = CASE WHEN cur.at_once THEN now() ELSE j.finished_at END,
     cancel_requested = NOT cur.at_once,
-    cancel_reason = $2::text,
-    lease_token = CASE WHEN cur.at_once THEN NULL ELSE j.lease_token END,
-    lease_expires_at = CASE WHEN cur.at_once THEN NULL ELSE j.lease_expires_at END
+    cancel_reason = $2::text
   FROM cur WHERE j.id = cur.id
   RETURNING ${jobColumns('j')}, cur.state AS prev_state
 )
-SELECT upd.*, CASE WHEN upd.prev_state IN (${sqlStates(LEASED_STATES)}) THEN (SELECT count(pg_notify($3::text, $4::text))) END AS notified FROM upd`,
+SELECT upd.*, CASE WHEN upd.prev_state IN ${HELD} THEN (SELECT count(pg_notify($3::text, $4::text))) END AS notified FROM upd`,
     ),
 
     /**

@@ -360,7 +360,7 @@ describePostgres('PostgresStore jobs', (pgt) => {
   });
 
   describe('operator actions', () => {
-    it('cancels waiting and reserved jobs at once, asks for active ones, and reports finished/missing ones', async () => {
+    it('cancels waiting jobs at once, asks for reserved and active ones, and reports finished/missing ones', async () => {
       const store = await pgt.newStore();
       const [w, a, r] = await store.enqueue({ jobs: [newJob({ delayMs: 60_000 }), newJob(), newJob()] });
       const [ca, cr] = await store.claimJobs(claimAll);
@@ -368,12 +368,13 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(await store.applyTransitions({ transitions: starts([ca!]) })).toEqual(['applied']);
       expect(await store.cancelJob({ jobId: w!.id, reason: 'no' })).toMatchObject({ outcome: 'cancelled', job: { state: 'cancelled' } });
       expect(await store.cancelJob({ jobId: a!.id, reason: 'stop' })).toMatchObject({ outcome: 'cancel_requested', job: { state: 'active', cancelRequested: true } });
-      // Reserved: cancelled at once, its lease gone, so its worker's start is refused.
+      // Reserved: asked too (its worker writes the end), the lease kept; the worker ends it unstarted.
       expect(await store.cancelJob({ jobId: r!.id, reason: 'stop' })).toMatchObject({
-        outcome: 'cancelled',
-        job: { state: 'cancelled', reserved: false, cancelRequested: false, leaseToken: null, leaseExpiresAt: null, attempt: 0 },
+        outcome: 'cancel_requested',
+        job: { state: 'waiting', reserved: true, cancelRequested: true, leaseToken: cr!.leaseToken, attempt: 0 },
       });
-      expect(await store.applyTransitions({ transitions: starts([cr!]) })).toEqual(['lease_lost']);
+      expect(await store.applyTransitions({ transitions: [{ jobId: cr!.id, leaseToken: cr!.leaseToken, outcome: { kind: 'cancel', reason: 'stop' } }] })).toEqual(['applied']);
+      expect(await store.getJob({ jobId: r!.id })).toMatchObject({ state: 'cancelled', attempt: 0, startedAt: null, leaseToken: null, cancelRequested: false });
       expect(await store.cancelJob({ jobId: w!.id, reason: 'again' })).toMatchObject({ outcome: 'already_finished', job: { state: 'cancelled' } });
       expect(await store.cancelJob({ jobId: '999999', reason: 'x' })).toEqual({ outcome: 'not_found', job: null });
       expect(await store.cancelJob({ jobId: 'garbage', reason: 'x' })).toEqual({ outcome: 'not_found', job: null });

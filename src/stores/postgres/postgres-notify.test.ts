@@ -92,7 +92,7 @@ describePostgres('PostgresStore notifications', (pgt) => {
     expect(await remote.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
   });
 
-  it('pushes the cancel of a reserved job to the worker holding it, so it drops it', async () => {
+  it('pushes a cancel request of a reserved job to the worker holding it', async () => {
     const schema = sameSchema('cancelres');
     const admin = await pgt.newStore({ schema });
     const worker = await pgt.newStore({ schema });
@@ -101,7 +101,7 @@ describePostgres('PostgresStore notifications', (pgt) => {
     await worker.whenListening();
     const [job] = await admin.enqueue({ jobs: [newJob()] });
     await worker.claimJobs({ workerId: 'w', queues: [{ queue: 'default', limit: 1 }], names: ['test-job'], leaseMs: 30_000 });
-    expect((await admin.cancelJob({ jobId: job!.id, reason: 'operator' })).outcome).toBe('cancelled');
+    expect((await admin.cancelJob({ jobId: job!.id, reason: 'operator' })).outcome).toBe('cancel_requested');
     expect(await remote.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
     expect(await local.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
   });
