@@ -1,9 +1,31 @@
-import { DocketError } from '../../core/errors.js';
-import { parsedData, type Queryable } from './enqueue.js';
+import { DocketError, ValidationError } from '../../core/errors.js';
 import type { JobRecord, NewJob } from '../../core/job.js';
 import type { EnqueueResult } from '../../store/store.js';
 import type { HotQueries, NamedQuery } from './hot-queries.js';
 import { toJobRecord, type JobRow } from './job-row.js';
+
+/** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
+export interface Queryable {
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** Each payload as parseJobData parsed it, for the job record (no second parse). */
+export const parsedData = new WeakMap<NewJob, unknown>();
+
+/**
+ * Checks that every payload is one JSON value (it is embedded verbatim in the
+ * statement's JSON, so anything else could break out of its field) and keeps
+ * the parsed value for the job's record. Throws before anything is sent.
+ */
+export function parseJobData(jobs: NewJob[]): void {
+  jobs.forEach((j, i) => {
+    try {
+      parsedData.set(j, JSON.parse(j.dataJson) as unknown);
+    } catch {
+      throw new ValidationError('INVALID_DATA', `jobs[${i}].dataJson`, `jobs[${i}].dataJson is not valid JSON`);
+    }
+  });
+}
 
 interface KeyedRow {
   id: string | null;

@@ -4,35 +4,15 @@ import type { NewJob } from '../../core/job.js';
 import type { EnqueueResult } from '../../store/store.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { holdClient } from './held-client.js';
-import { enqueueStatement } from './enqueue-statement.js';
+import { enqueueStatement, type Queryable } from './enqueue-statement.js';
+// Defined beside the statement that uses them (enqueue-statement.ts would otherwise import this module back).
+export { parseJobData, type Queryable } from './enqueue-statement.js';
 import type { HotQueries } from './hot-queries.js';
 import { jobsAvailablePayload, type Notifier } from './notifier.js';
 import { toStoreError } from './store-error.js';
 
-/** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
-export interface Queryable {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
 /** Rows per statement; bigger calls run as several statements in one transaction. */
 export const ENQUEUE_CHUNK = 5_000;
-
-export const parsedData = new WeakMap<NewJob, unknown>();
-
-/**
- * Checks that every payload is one JSON value (it is embedded verbatim in the
- * statement's JSON, so anything else could break out of its field) and keeps
- * the parsed value for the job's record. Throws before anything is sent.
- */
-export function parseJobData(jobs: NewJob[]): void {
-  jobs.forEach((j, i) => {
-    try {
-      parsedData.set(j, JSON.parse(j.dataJson) as unknown);
-    } catch {
-      throw new ValidationError('INVALID_DATA', `jobs[${i}].dataJson`, `jobs[${i}].dataJson is not valid JSON`);
-    }
-  });
-}
 
 export interface EnqueuerDeps {
   pool: Pool;
