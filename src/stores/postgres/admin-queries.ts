@@ -1,3 +1,4 @@
+import { LEASED_STATES, OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
 import { jobColumns } from './job-row.js';
 import type { WorkerInfo } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
@@ -5,6 +6,11 @@ import { FINISHED } from './job-stats.js';
 
 const MS = `interval '1 millisecond'`;
 const EFFECTIVE_STATE = `CASE WHEN state = 'delayed' AND run_at <= now() THEN 'waiting' ELSE state END`;
+
+/** `state IN (…)` of an operation, from core's OPERATIONS. */
+const states = (op: OperationName): string => `(${sqlStates(OPERATIONS[op].from)})`;
+/** Held by a worker (reserved or active): asked rather than cancelled; its worker writes the end. */
+const HELD = `(${sqlStates(LEASED_STATES)})`;
 
 /** SQL of the operator-facing Store methods (cancel, retry, prune, lists, queues, workers), one per method. */
 export function buildAdminQueries(s: string, prefix: string) {
@@ -17,23 +23,28 @@ export function buildAdminQueries(s: string, prefix: string) {
     getJobs: q('get_jobs', `SELECT ${cols} FROM ${s}.jobs WHERE id = ANY($1::bigint[])`),
 
     /**
-     * cancelJob: waiting/delayed -> cancelled; active -> cancel_requested,
-     * and its worker is told by NOTIFY ($3 channel, $4 payload).
+     * cancelJob: a job no worker holds (the guard of core's `cancel`:
+     * waiting/delayed) -> cancelled at once; a held one (reserved or active)
+     * -> cancel_requested, and the worker holding it, the one writer of its
+     * end, is told by NOTIFY ($3 channel, $4 payload): it ends a reserved job
+     * unstarted, aborts an active one. (A reservation that expires with the
+     * request pending is cancelled by the rescuer.)
      */
     cancelJob: q(
       'cancel_job',
       `WITH cur AS (
-  SELECT id, state FROM ${s}.jobs WHERE id = $1::bigint AND state IN ('waiting','delayed','active') FOR UPDATE
+  SELECT id, state, state IN ${states('cancel')} AS at_once FROM ${s}.jobs
+  WHERE id = $1::bigint AND (state IN ${states('cancel')} OR state IN ${HELD}) FOR UPDATE
 ), upd AS (
   UPDATE ${s}.jobs j SET
-    state = CASE WHEN cur.state = 'active' THEN j.state ELSE 'cancelled' END,
-    finished_at = CASE WHEN cur.state = 'active' THEN j.finished_at ELSE now() END,
-    cancel_requested = (cur.state = 'active'),
+    state = CASE WHEN cur.at_once THEN 'cancelled' ELSE j.state END,
+    finished_at = CASE WHEN cur.at_once THEN now() ELSE j.finished_at END,
+    cancel_requested = NOT cur.at_once,
     cancel_reason = $2::text
   FROM cur WHERE j.id = cur.id
   RETURNING ${jobColumns('j')}, cur.state AS prev_state
 )
-SELECT upd.*, CASE WHEN upd.prev_state = 'active' THEN (SELECT count(pg_notify($3::text, $4::text))) END AS notified FROM upd`,
+SELECT upd.*, CASE WHEN upd.prev_state IN ${HELD} THEN (SELECT count(pg_notify($3::text, $4::text))) END AS notified FROM upd`,
     ),
 
     /**
@@ -46,7 +57,7 @@ SELECT upd.*, CASE WHEN upd.prev_state = 'active' THEN (SELECT count(pg_notify($
   UPDATE ${s}.jobs SET state = 'waiting', run_at = now(), attempt = 0, stalls = 0, started_at = NULL, finished_at = NULL,
     lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, cancel_requested = false, cancel_reason = NULL, result = NULL,
     progress_current = NULL, progress_total = NULL, progress_message = NULL, progress_updated_at = NULL
-  WHERE id = $1::bigint AND state IN ${FINISHED}
+  WHERE id = $1::bigint AND state IN ${states('retry')}
   RETURNING *
 ), rekey AS (
   INSERT INTO ${s}.idempotency_keys (key, job_id, keep_forever, release_on_failure)
@@ -58,10 +69,14 @@ SELECT ${cols} FROM upd`,
 
     promoteJob: q(
       'promote_job',
-      `UPDATE ${s}.jobs SET state = 'waiting', run_at = now() WHERE id = $1::bigint AND state = 'delayed' AND run_at > now() RETURNING ${cols}`,
+      `UPDATE ${s}.jobs SET state = 'waiting', run_at = now() WHERE id = $1::bigint AND state IN ${states('promote')} AND run_at > now() RETURNING ${cols}`,
     ),
 
-    /** deleteJob: never an active job (its worker still holds it). Keys go too, unless kept forever. */
+    /**
+     * deleteJob: never an active job (its handler runs). A reserved one may go:
+     * its worker finds the lease gone and never starts it. Keys go too, unless
+     * kept forever.
+     */
     deleteJob: q(
       'delete_job',
       `WITH d AS (
@@ -98,8 +113,9 @@ SELECT count(*)::int AS deleted FROM d`,
     ),
 
     /**
-     * Counts by queue and effective state (a due delayed job counts as
-     * waiting); stored queue rows (paused ones) appear with state NULL.
+     * Counts by queue and effective stored state (a due delayed job counts as
+     * waiting; toCounts adds reserved to waiting, its public state); stored
+     * queue rows (paused ones) appear with state NULL.
      */
     countJobs: q(
       'count_jobs',

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { LEASED_STATES, OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
+import { attemptDelta, type LeasedTransition } from '../../core/outcome.js';
 import { claimColumns, jobColumns } from './job-row.js';
 
 /**
@@ -11,16 +13,33 @@ export interface NamedQuery {
   text: string;
 }
 
-const RUNNABLE = `state IN ('waiting','delayed')`;
-/*
- * The lease guard is `id = $id AND lease_token = $token` alone: a job has a
- * lease token only while it is active (the claim sets it; every transition
- * and the rescuer clear it). Adding `state = 'active'` would be redundant and
- * lets the planner pick the jobs_active_lease partial index, reading every
- * active job's entry (dead ones too) instead of one primary-key probe per id.
- * `id = ANY($1)` gives it that probe as an index condition on jobs (a join
- * condition alone left it hashing a sequential scan).
+/**
+ * The guard of a state-changing operation: `<alias>.state IN (…)` from
+ * core's OPERATIONS, never a hand-written list.
  */
+function guard(op: OperationName, alias = 'j'): string {
+  return `${alias}.state IN (${sqlStates(OPERATIONS[op].from)})`;
+}
+
+/*
+ * The lease guard of a worker's write is `id = ANY($1) AND id = t.id AND
+ * lease_token = t.token` plus the state guard of the write's operation
+ * (core's transitionOperation: start from reserved, end from reserved or
+ * active). A job has a lease token only while held (reserved or active: the
+ * claim sets it; every end, the rescuer and an operator's cancel of a
+ * reserved job clear it), so for `end` the token implies the state; for
+ * `start` it does not (the job may have started under the same token), and
+ * the explicit guard is what refuses a second start. Spelling the guard out
+ * (for both, from core's OPERATIONS) is safe for the plan
+ * since migration 3: the lease index is keyed on lease_expires_at IS NOT NULL,
+ * so a state condition cannot make it usable (jobs_active_lease, WHERE state =
+ * 'active', tempted the planner to read every active job's entry, dead ones
+ * too, instead of one primary-key probe per id). `id = ANY($1)` gives it that
+ * probe as an index condition on jobs (a join condition alone left it hashing
+ * a sequential scan). Heartbeats and progress (not state changes) keep the
+ * token alone: it implies a held job.
+ */
+const RUNNABLE = guard('claim', 'j');
 const MS = `interval '1 millisecond'`;
 const NOW_MS = `date_part('epoch', now()) * 1000`;
 
@@ -142,55 +161,59 @@ FROM ${s}.idempotency_keys h LEFT JOIN ${s}.jobs j ON j.id = h.job_id WHERE h.ke
 
     /**
      * claimJobs: per queue (not paused) up to its limit, in claim order,
-     * skipping rows another claimer holds; lease from the server's clock.
-     * Lease token: a random prefix drawn per claim call ($6) plus the job id,
-     * unique per attempt without a random draw per row.
+     * skipping rows another claimer holds; each becomes reserved under a
+     * lease from the server's clock (not started: attempt and started_at are
+     * left to the start). Lease token: a random prefix drawn per claim call
+     * ($6) plus the job id, unique per claim without a random draw per row.
      */
     claimJobs: q('claim_jobs', `WITH ${claimPicked(s, 0)}\n${claimUpdate(s, 0)}`),
 
     /**
-     * applyTransitions: every outcome guarded by state 'active' + lease token;
-     * the target state comes from core (outcomeState). A job that ends `failed`
-     * gives up its key if it asked to. Returns the applied ids.
+     * applyTransitions: any mix of starts and ends, each
+     * under its operation's guard and its lease token; target states and
+     * attempt deltas come from core (outcomeState, attemptDelta). A job that
+     * ends `failed` gives up its key if it asked to. Returns the applied ids.
      */
     applyTransitions: q('apply_transitions', `WITH ${applyCtes(s)}\nSELECT id::text AS id, queue, state FROM upd`),
 
     /**
-     * applyTransitions when every outcome is `complete` (the hot case): two
-     * arrays and the results, no per-row outcome logic. Returns the applied ids.
+     * applyTransitions when every write is a completion or a start (the hot
+     * case: a worker's round carries the completions of the jobs that ended
+     * and the starts of those still running): five arrays, no per-row outcome
+     * logic. Returns the applied ids.
      */
     completeJobs: q('complete_jobs', `${completeUpdate(s)}\nRETURNING j.id::text AS id`),
 
     /**
-     * applyAndClaim, the busy worker's one round trip: the completions
-     * ($1-$3, as completeJobs) and a claim ($4-$9, as claimJobs) in one
-     * statement, so one commit. The two touch disjoint rows (a completion
-     * needs a lease token, which only active jobs have; a claim takes only
-     * runnable ones). Rows: the claimed jobs (applied and wake NULL), then one
-     * marker row with the applied ids and the queues that got a job back to
-     * waiting (none here).
+     * applyAndClaim, the busy worker's one round trip: the completions and
+     * starts ($1-$5, as completeJobs) and a claim ($6-$11, as claimJobs) in
+     * one statement, so one commit. The two touch disjoint rows (a write
+     * needs a lease token, which only reserved and active jobs have; a claim
+     * takes only runnable ones). Rows: the claimed jobs (applied and wake
+     * NULL), then one marker row with the applied ids and the queues that got
+     * a job back to waiting (none here).
      */
     completeAndClaim: q(
       'complete_and_claim',
       `WITH upd AS (
   ${completeUpdate(s)}
   RETURNING j.id, j.queue, j.state
-), ${claimPicked(s, 3)}, claimed AS (
-  ${claimUpdate(s, 3)}
+), ${claimPicked(s, COMPLETE_PARAMS)}, claimed AS (
+  ${claimUpdate(s, COMPLETE_PARAMS)}
 )
 ${CLAIMED_THEN_MARKER}`,
     ),
 
-    /** applyAndClaim with any outcomes: applyTransitions' CTEs ($1-$9), then a claim ($10-$15). */
+    /** applyAndClaim with any writes: applyTransitions' CTEs ($1-$11), then a claim ($12-$17). */
     applyAndClaim: q(
       'apply_and_claim',
-      `WITH ${applyCtes(s)}, ${claimPicked(s, 9)}, claimed AS (
-  ${claimUpdate(s, 9)}
+      `WITH ${applyCtes(s)}, ${claimPicked(s, APPLY_PARAMS)}, claimed AS (
+  ${claimUpdate(s, APPLY_PARAMS)}
 )
 ${CLAIMED_THEN_MARKER}`,
     ),
 
-    /** extendLeases: renews held leases; returns them with their cancel flag. */
+    /** extendLeases: renews held leases (reserved or active); returns them with their cancel flag. */
     extendLeases: q(
       'extend_leases',
       `UPDATE ${s}.jobs j SET lease_expires_at = now() + $3::float8 * ${MS}
@@ -208,37 +231,45 @@ RETURNING j.id::text AS id`,
     ),
 
     /**
-     * rescueExpired: leases past their expiry on the server's clock go back
-     * to waiting, counting a stall; past $1 stalls the job fails; a job whose
-     * cancel was requested is cancelled (and reported in neither list).
+     * rescueExpired, first statement of its transaction: held jobs (reserved
+     * or active) whose lease expired on the server's clock, oldest first,
+     * locked (SKIP LOCKED: concurrent rescuers split them), with what core's
+     * decideRescue needs and the statement's now. `lease_expires_at <= now()`
+     * implies the jobs_lease predicate (IS NOT NULL), so the scan is that
+     * index in order; the state condition only filters. (`j.id`: a bare `id`
+     * in ORDER BY would be the text output column.)
      */
-    rescueExpired: q(
-      'rescue_expired',
-      `WITH expired AS (
-  SELECT id FROM ${s}.jobs WHERE state = 'active' AND lease_expires_at <= now()
-  ORDER BY lease_expires_at, id LIMIT $2::int FOR UPDATE SKIP LOCKED
-), upd AS (
+    rescueExpiredRead: q(
+      'rescue_expired_read',
+      `SELECT j.id::text AS id, j.state, j.stalls, j.attempt, j.worker_id, j.cancel_requested, ${NOW_MS} AS now
+FROM ${s}.jobs j WHERE j.lease_expires_at <= now() AND j.state IN (${sqlStates(LEASED_STATES)})
+ORDER BY j.lease_expires_at, j.id LIMIT $1::int FOR UPDATE SKIP LOCKED`,
+    ),
+
+    /**
+     * rescueExpired, second statement: core's decisions for the locked rows,
+     * each under its operation's guard (rescue: active; unreserve: reserved).
+     * $1 ids, $2 operations, $3 target states, $4 stalls (NULL: unchanged),
+     * $5 failure JSON (NULL: error kept). A job that ends `failed` gives up
+     * its key if it asked to. Returns each applied row with its operation.
+     */
+    rescueExpiredApply: q(
+      'rescue_expired_apply',
+      `WITH upd AS (
   UPDATE ${s}.jobs j SET
-    stalls = j.stalls + 1,
-    -- a job whose cancel was requested is cancelled: its worker is gone, and running it again would undo the cancel
-    state = CASE WHEN j.cancel_requested THEN 'cancelled' WHEN j.stalls + 1 > $1::int THEN 'failed' ELSE 'waiting' END,
-    finished_at = CASE WHEN j.cancel_requested OR j.stalls + 1 > $1::int THEN now() ELSE NULL END,
-    error = CASE WHEN j.cancel_requested THEN j.error
-      WHEN j.stalls + 1 > $1::int
-      THEN json_build_object('message', format('job stalled %s times (maxStalls %s): its worker (%s) stopped renewing the lease, so it was failed',
-             j.stalls + 1, $1::int, COALESCE(j.worker_id, 'unknown')),
-           'name', 'StalledJobError', 'code', 'STALLED', 'stack', NULL, 'attempt', j.attempt, 'at', ${NOW_MS})
-      ELSE json_build_object('message', format('the lease of worker %s expired (stall %s, maxStalls %s); the job was put back to waiting',
-             COALESCE(j.worker_id, 'unknown'), j.stalls + 1, $1::int),
-           'name', 'LeaseExpiredError', 'code', 'LEASE_EXPIRED', 'stack', NULL, 'attempt', j.attempt, 'at', ${NOW_MS}) END,
+    state = t.state,
+    stalls = COALESCE(t.stalls, j.stalls),
+    finished_at = CASE WHEN t.state IN ('completed','failed','cancelled') THEN now() ELSE NULL END,
+    error = COALESCE(t.error::json, j.error),
     lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
-  FROM expired WHERE j.id = expired.id
-  RETURNING j.id, j.queue, j.state, j.idempotency_key
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[]) AS t(id, op, state, stalls, error)
+  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND ${opGuard(['rescue', 'unreserve'])}
+  RETURNING j.id, j.queue, j.state, j.idempotency_key, t.op
 ), released AS (
   DELETE FROM ${s}.idempotency_keys k USING upd
   WHERE upd.state = 'failed' AND k.key = upd.idempotency_key AND k.job_id = upd.id AND k.release_on_failure
 )
-SELECT upd.id::text AS id, upd.queue, upd.state FROM upd ORDER BY upd.id`,
+SELECT upd.id::text AS id, upd.queue, upd.state, upd.op FROM upd ORDER BY upd.id`,
     ),
 
     /** NOTIFY several payloads in one round trip. */
@@ -261,7 +292,7 @@ function claimPicked(s: string, o: number): string {
         WHERE u.lim > 0 AND NOT EXISTS (SELECT 1 FROM ${s}.queues p WHERE p.name = u.queue AND p.paused)) AS q
   CROSS JOIN LATERAL (
     SELECT j.id FROM ${s}.jobs j
-    WHERE j.queue = q.queue AND j.${RUNNABLE} AND j.run_at <= now() AND j.name = ANY(${p(3)}::text[])
+    WHERE j.queue = q.queue AND ${RUNNABLE} AND j.run_at <= now() AND j.name = ANY(${p(3)}::text[])
     ORDER BY j.priority DESC, j.run_at, j.id
     LIMIT q.lim
     FOR NO KEY UPDATE SKIP LOCKED
@@ -270,44 +301,70 @@ function claimPicked(s: string, o: number): string {
 }
 
 /**
- * claimJobs' write: the lease from the server's clock. Lease token: a random
- * prefix drawn per claim call ($(o+6)) plus the job id, unique per attempt
- * without a random draw per row.
+ * claimJobs' write: the job becomes reserved under a lease from the server's
+ * clock; its attempt and started_at wait for the start. Lease token: a random
+ * prefix drawn per claim call ($(o+6)) plus the job id, unique per claim
+ * without a random draw per row. (The rows are locked by `picked`, which
+ * applied the claim's guard.) `j.id = ANY(ARRAY(SELECT id FROM picked))`
+ * gives the planner the picked ids as one array for a primary-key probe: with
+ * the join condition alone it cannot tell how few rows `picked` yields
+ * (LIMIT per queue from a parameter array) and hashed a sequential scan of the
+ * whole table: measured 16-35 ms per claim of 100 with 50,000 jobs in the
+ * table (mostly finished, kept by retention), 2.5 ms with the probe.
  */
 function claimUpdate(s: string, o: number): string {
   const p = (n: number): string => `$${o + n}`;
   return `UPDATE ${s}.jobs j
-SET state = 'active', attempt = j.attempt + 1, lease_token = ${p(6)}::text || j.id::text,
-    lease_expires_at = now() + ${p(4)}::float8 * ${MS}, started_at = now(), worker_id = ${p(5)}::text,
+SET state = 'reserved', lease_token = ${p(6)}::text || j.id::text,
+    lease_expires_at = now() + ${p(4)}::float8 * ${MS}, worker_id = ${p(5)}::text,
     cancel_requested = false, cancel_reason = NULL
-FROM picked WHERE j.id = picked.id
+FROM picked WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) AND j.id = picked.id
 RETURNING ${claimColumns('j')}`;
 }
 
+/** `(t.op = 'start' AND j.state IN (…)) OR …`: each row under the guard of its own operation. */
+function opGuard(ops: readonly OperationName[]): string {
+  return `(${ops.map((op) => `(t.op = '${op}' AND ${guard(op)})`).join(' OR ')})`;
+}
+
+/** Parameters of applyCtes ($1-$11) and of completeUpdate ($1-$5); a claim's follow. */
+const APPLY_PARAMS = 11;
+const COMPLETE_PARAMS = 5;
+
 /**
- * applyTransitions' CTEs (t, upd, released): every outcome guarded by its
- * lease token; the target state comes from core (outcomeState). A job that
- * ends `failed` gives up its key if it asked to. `upd` holds the applied rows.
+ * applyTransitions' CTEs (t, upd, released), parameters $1-$11: id, token,
+ * op (core's transitionOperation: start | end, whose guard
+ * the row must pass), target state (outcomeState; 'active' for a start),
+ * delay (NULL keeps run_at), the attempt delta for a row found reserved and
+ * for one found active (core's attemptDelta), startedAgoMs (NULL when the
+ * write does not say the job started: a release or cancel found reserved
+ * ends unstarted), result, failure and cancel reason. A row still
+ * reserved gets its start in the same write (attempt, started_at); a start
+ * keeps the lease, every end clears it. A job that ends `failed` gives up its
+ * key if it asked to. `upd` holds the applied rows.
  */
 function applyCtes(s: string): string {
   return `t AS (
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::int[], $6::bool[], $7::text[], $8::text[], $9::text[])
-    AS t(id, token, state, delay_ms, refund, set_result, result, error, cancel_reason)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int[], $7::int[], $8::float8[], $9::text[], $10::text[], $11::text[])
+    AS t(id, token, op, state, delay_ms, delta_reserved, delta_active, ago, result, error, cancel_reason)
 ), upd AS (
   UPDATE ${s}.jobs j SET
     state = t.state,
     -- a NULL delay (release) keeps the job's run time: its place in line
     run_at = CASE WHEN t.state IN ('waiting','delayed') THEN COALESCE(now() + t.delay_ms * ${MS}, j.run_at) ELSE j.run_at END,
     finished_at = CASE WHEN t.state IN ('completed','failed','cancelled') THEN now() ELSE NULL END,
-    attempt = j.attempt - t.refund,
-    result = CASE WHEN t.set_result THEN t.result::json ELSE j.result END,
+    -- j.state is the row before this write: reserved means the start comes with it
+    attempt = j.attempt + CASE WHEN j.state = 'reserved' THEN t.delta_reserved ELSE t.delta_active END,
+    started_at = CASE WHEN j.state = 'reserved' AND t.ago IS NOT NULL THEN now() - t.ago * ${MS} ELSE j.started_at END,
+    -- only a completion has a result (outcomeState: complete -> completed, nothing else)
+    result = CASE WHEN t.state = 'completed' THEN t.result::json ELSE j.result END,
     error = COALESCE(t.error::json, j.error),
     cancel_reason = COALESCE(t.cancel_reason, j.cancel_reason),
-    lease_token = NULL,
-    lease_expires_at = NULL,
-    cancel_requested = false
+    lease_token = CASE WHEN t.op = 'start' THEN j.lease_token END,
+    lease_expires_at = CASE WHEN t.op = 'start' THEN j.lease_expires_at END,
+    cancel_requested = (t.op = 'start' AND j.cancel_requested)
   FROM t
-  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
+  WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token AND ${opGuard(['start', 'end'])}
   RETURNING j.id, j.queue, j.state, j.idempotency_key
 ), released AS (
   DELETE FROM ${s}.idempotency_keys k USING upd
@@ -315,12 +372,41 @@ function applyCtes(s: string): string {
 )`;
 }
 
-/** completeJobs' write ($1 ids, $2 tokens, $3 result JSON), without its RETURNING. */
+/**
+ * The attempt deltas the lean statement applies, from core: a completion or
+ * a start found reserved counts the attempt (the start comes with it), a
+ * completion found active changes nothing. Checked once here, so a change of
+ * core's rule cannot leave this statement behind unnoticed.
+ */
+const LEAN_DELTA = (() => {
+  const complete: LeasedTransition = { jobId: '', leaseToken: '', startedAgoMs: 0, outcome: { kind: 'complete', resultJson: null } };
+  const start: LeasedTransition = { jobId: '', leaseToken: '', startedAgoMs: 0, outcome: null };
+  const reserved = attemptDelta(complete, 'reserved');
+  if (attemptDelta(start, 'reserved') !== reserved) throw new Error('docket: a start and a completion found reserved must count the same attempt delta');
+  return { reserved, active: attemptDelta(complete, 'active') };
+})();
+
+/**
+ * completeJobs' write, without its RETURNING: completions and starts. $1 ids,
+ * $2 tokens, $3 result JSON (NULL for a start), $4 startedAgoMs (0 when a
+ * completion did not say), $5 whether the row is a start. A start (reserved
+ * -> active) keeps the lease; a completion (reserved or active -> completed)
+ * clears it, and gets its start in the same write when the row is still
+ * reserved (the common case: short jobs start and end between two rounds).
+ */
 function completeUpdate(s: string): string {
-  return `UPDATE ${s}.jobs j SET state = 'completed', finished_at = now(), result = t.result::json,
-    lease_token = NULL, lease_expires_at = NULL, cancel_requested = false
-FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, token, result)
-WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token`;
+  return `UPDATE ${s}.jobs j SET
+    state = CASE WHEN t.start THEN 'active' ELSE 'completed' END,
+    finished_at = CASE WHEN t.start THEN j.finished_at ELSE now() END,
+    result = CASE WHEN t.start THEN j.result ELSE t.result::json END,
+    attempt = j.attempt + CASE WHEN j.state = 'reserved' THEN ${LEAN_DELTA.reserved} ELSE ${LEAN_DELTA.active} END,
+    started_at = CASE WHEN j.state = 'reserved' THEN now() - t.ago * ${MS} ELSE j.started_at END,
+    lease_token = CASE WHEN t.start THEN j.lease_token END,
+    lease_expires_at = CASE WHEN t.start THEN j.lease_expires_at END,
+    cancel_requested = (t.start AND j.cancel_requested)
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::bool[]) AS t(id, token, result, ago, start)
+WHERE j.id = ANY($1::bigint[]) AND j.id = t.id AND j.lease_token = t.token
+  AND CASE WHEN t.start THEN ${guard('start')} ELSE ${guard('end')} END`;
 }
 
 /** How many columns claimColumns() yields (its commas outside parentheses, plus one). */

@@ -1,4 +1,5 @@
-import type { ClaimedJob, JobFailure, JobProgress, JobRecord, JobState } from '../../core/job.js';
+import type { ClaimedJob, JobFailure, JobProgress, JobRecord } from '../../core/job.js';
+import { publicState, type StoredState } from '../../core/job-state.js';
 
 /**
  * The job columns every query returns. Timestamps come back as epoch
@@ -16,6 +17,7 @@ export function jobColumns(alias = ''): string {
     `${a}queue`,
     `${a}data`,
     // A delayed job whose time has come reads as waiting: it is runnable, nothing rewrites it.
+    // Otherwise the stored state (toJobRecord maps `reserved` to its public state).
     `CASE WHEN ${a}state = 'delayed' AND ${a}run_at <= now() THEN 'waiting' ELSE ${a}state END AS state`,
     `${a}priority`,
     ms('run_at'),
@@ -43,9 +45,11 @@ export function jobColumns(alias = ''): string {
 }
 
 /**
- * What a claim returns: the columns the claim did not just set. State,
- * started_at, lease expiry, worker and cancel flag follow from the statement
+ * What a claim returns: the columns the claim did not just set. State
+ * (reserved), lease expiry, worker and cancel flag follow from the statement
  * (its now(), the lease, the worker id), so the caller fills them in.
+ * started_at is the last attempt's (null before the first): a claim does not
+ * start the job.
  */
 export function claimColumns(alias: string): string {
   const a = `${alias}.`;
@@ -58,6 +62,7 @@ export function claimColumns(alias: string): string {
     `${a}priority`,
     ms('run_at'),
     ms('created_at'),
+    ms('started_at'),
     ms('finished_at'),
     `${a}attempt`,
     `${a}max_attempts`,
@@ -77,24 +82,29 @@ export function claimColumns(alias: string): string {
   ].join(', ');
 }
 
-export type ClaimRow = Omit<JobRow, 'state' | 'started_at' | 'lease_expires_at' | 'worker_id' | 'cancel_requested'> & { now: number; lease_token: string };
+export type ClaimRow = Omit<JobRow, 'state' | 'lease_expires_at' | 'worker_id' | 'cancel_requested'> & { now: number; lease_token: string };
 
-/** Built field by field: spreading a driver row into a new object is ~50x slower here. */
+/**
+ * Built field by field: spreading a driver row into a new object is ~50x
+ * slower here. The job as stored after the claim: reserved (public state
+ * waiting), attempt not counted, started_at unchanged.
+ */
 export function toClaimedJob(r: ClaimRow, leaseMs: number, workerId: string): ClaimedJob {
   return {
     id: r.id,
     name: r.name,
     queue: r.queue,
     data: r.data,
-    state: 'active',
+    state: 'waiting',
     priority: r.priority,
     runAt: new Date(r.run_at),
     createdAt: new Date(r.created_at),
-    startedAt: new Date(r.now),
+    startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),
     attempt: r.attempt,
     maxAttempts: r.max_attempts,
     timeoutMs: r.timeout_ms,
+    reserved: true,
     stalls: r.stalls,
     leaseToken: r.lease_token,
     leaseExpiresAt: new Date(r.now + leaseMs),
@@ -120,7 +130,8 @@ export interface JobRow {
   name: string;
   queue: string;
   data: unknown;
-  state: JobState;
+  /** Stored state, a due delayed job already read as waiting (jobColumns). */
+  state: StoredState;
   priority: number;
   run_at: number;
   created_at: number;
@@ -153,7 +164,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     name: r.name,
     queue: r.queue,
     data: r.data,
-    state: r.state,
+    state: publicState(r.state),
     priority: r.priority,
     runAt: new Date(r.run_at),
     createdAt: new Date(r.created_at),
@@ -162,6 +173,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     attempt: r.attempt,
     maxAttempts: r.max_attempts,
     timeoutMs: r.timeout_ms,
+    reserved: r.state === 'reserved',
     stalls: r.stalls,
     leaseToken: r.lease_token,
     leaseExpiresAt: date(r.lease_expires_at),

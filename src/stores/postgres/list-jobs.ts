@@ -1,4 +1,5 @@
-import { JOB_STATES, type JobState } from '../../core/job.js';
+import { JOB_STATES } from '../../core/job.js';
+import { publicState, storedStatesOf, type StoredState } from '../../core/job-state.js';
 import { checkList, invalid } from '../../store/input.js';
 import { emptyCounts, type ListJobsParams, type QueueInfo } from '../../store/store.js';
 import { jobColumns, parseJobId } from './job-row.js';
@@ -23,8 +24,8 @@ export function buildListJobsQuery(s: string, p: ListJobsParams): { text: string
   if (p.queue !== undefined) add((r) => `queue = ${r}::text`, p.queue);
   if (p.name !== undefined) add((r) => `name = ${r}::text`, p.name);
   if (states !== null && states.size < JOB_STATES.length) {
-    // Effective states: a delayed job whose time has come is listed as waiting.
-    const conds = [...states].map((st) =>
+    // Public states: the stored states that read as each (reserved is waiting); a delayed job whose time has come is listed as waiting.
+    const conds = [...states].flatMap(storedStatesOf).map((st) =>
       st === 'waiting' ? `state = 'waiting' OR (state = 'delayed' AND run_at <= now())` : st === 'delayed' ? `(state = 'delayed' AND run_at > now())` : `state = '${st}'`,
     );
     where.push(`(${conds.join(' OR ')})`);
@@ -63,7 +64,7 @@ export function toCounts(rows: Array<{ queue: string; state: string | null; n: n
       q = { queue: r.queue, paused: false, counts: emptyCounts() };
       byQueue.set(r.queue, q);
     }
-    if (r.state !== null) q.counts[r.state as JobState] += r.n;
+    if (r.state !== null) q.counts[publicState(r.state as StoredState)] += r.n;
     if (r.paused !== null) q.paused = r.paused;
   }
   return [...byQueue.values()].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));

@@ -89,6 +89,40 @@ CREATE TABLE ${s}.workers (
 `,
   },
   { version: 2, ...SCHEDULES_MIGRATION },
+  {
+    version: 3,
+    name: "state 'reserved' (claimed ahead, not started); lease index over every held job",
+    sql: (s) => `
+-- A claim now reserves a job (its worker holds it ahead of a free slot); the
+-- start makes it active. The new list only adds a state, so no row breaks it.
+ALTER TABLE ${s}.jobs DROP CONSTRAINT jobs_state_check;
+ALTER TABLE ${s}.jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('waiting','delayed','reserved','active','completed','failed','cancelled'));
+-- The rescuer's scan for expired leases, now over reserved and active jobs.
+-- Keyed on the lease itself: lease_expires_at IS NOT NULL <=> state IN
+-- ('reserved','active') (the claim sets it; every end, the rescuer and a
+-- cancel of a reserved job clear it). Not on state, for two reasons:
+--  * the start (reserved -> active) cannot be a HOT update either way (state
+--    is a key of jobs_schedule and in the predicates of jobs_runnable and
+--    jobs_finished), so it adds a primary-key entry and one entry here
+--    whatever the predicate; a state predicate would buy nothing;
+--  * the leased writes spell out their state guard (from core's OPERATIONS:
+--    state IN ('reserved','active'), or 'reserved'). With a state predicate
+--    here that guard would make this index usable for them, and the planner
+--    has picked reading every held job's entry (dead ones too) over one
+--    primary-key probe per id before. A predicate on lease_expires_at is
+--    implied only by a condition on lease_expires_at (the rescuer's
+--    lease_expires_at <= now() is one: <= is strict, so it implies NOT NULL).
+--  * measured (50,000 jobs, 200 per step, VACUUM before each): claim, start,
+--    heartbeat and completion 0 HOT updates (each changes an indexed column:
+--    state, or lease_expires_at); progress writes are HOT as far as page space
+--    allows. So a start costs one primary-key and one jobs_lease entry.
+-- id in the key: the rescuer reads in (lease_expires_at, id) order, LIMIT n,
+-- straight from the index, without sorting every expired lease first (after a
+-- crash of a busy worker there are many).
+DROP INDEX ${s}.jobs_active_lease;
+CREATE INDEX jobs_lease ON ${s}.jobs (lease_expires_at, id) WHERE lease_expires_at IS NOT NULL;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

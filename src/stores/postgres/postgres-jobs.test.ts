@@ -9,6 +9,9 @@ import { MIGRATIONS } from './migrations.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const failure = (attempt: number): JobFailure => ({ message: 'boom', name: 'Error', code: 'E_BOOM', stack: 'Error: boom\n at x', attempt, at: new Date() });
 const claimAll = { workerId: 'w1', queues: [{ queue: 'default', limit: 100 }], names: ['test-job'], leaseMs: 30_000 };
+/** The worker's start of reserved jobs (reserved -> active). */
+const starts = (jobs: Array<{ id: string; leaseToken: string }>, startedAgoMs = 0): LeasedTransition[] =>
+  jobs.map((j) => ({ jobId: j.id, leaseToken: j.leaseToken, startedAgoMs, outcome: null }));
 
 describePostgres('PostgresStore jobs', (pgt) => {
   const pg_url = () => pgt.url();
@@ -148,8 +151,9 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(claimed.map((j) => j.data)).toEqual(['high', 'old', 'low', 'q2']);
       const now = await store.now();
       for (const j of claimed) {
-        expect(j.state).toBe('active');
-        expect(j.attempt).toBe(1);
+        // Reserved for the worker, not started: waiting to users, attempt not counted yet.
+        expect(j).toMatchObject({ state: 'waiting', reserved: true, attempt: 0, startedAt: null });
+        expect(await store.getJob({ jobId: j.id })).toEqual(j);
         expect(j.workerId).toBe('w1');
         // A random prefix per claim call plus the job id.
         expect(j.leaseToken).toMatch(new RegExp(`^[A-Za-z0-9_-]{16}\\.${j.id}$`));
@@ -214,7 +218,9 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(await store.applyTransitions({ transitions: ts })).toEqual(['applied', 'applied', 'applied', 'applied', 'applied', 'applied', 'lease_lost', 'lease_lost', 'lease_lost']);
       const get = async (id: string) => (await store.getJob({ jobId: id }))!;
       const done = await get(c!.id);
-      expect(done).toMatchObject({ state: 'completed', leaseToken: null, leaseExpiresAt: null, attempt: 1, workerId: 'w1' });
+      // Found reserved: the start came with the end (attempt counted, startedAt set).
+      expect(done).toMatchObject({ state: 'completed', reserved: false, leaseToken: null, leaseExpiresAt: null, attempt: 1, workerId: 'w1' });
+      expect(done.startedAt).not.toBeNull();
       expect(JSON.stringify(done.result)).toBe('{"b":2,"a":1}');
       expect(done.finishedAt).not.toBeNull();
       const retried = await get(r!.id);
@@ -223,7 +229,8 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(retried.runAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
       expect(await get(s!.id)).toMatchObject({ state: 'waiting', attempt: 0 });
       const released = await get(rel!.id);
-      expect(released).toMatchObject({ state: 'waiting', attempt: 0 });
+      // Released without a start: never started, nothing counted.
+      expect(released).toMatchObject({ state: 'waiting', attempt: 0, startedAt: null, leaseToken: null, leaseExpiresAt: null });
       expect(released.runAt.getTime()).toBe(rel!.runAt.getTime());
       expect(await get(f!.id)).toMatchObject({ state: 'failed', error: { message: 'boom', code: 'E_BOOM', attempt: 1 } });
       expect(await get(x!.id)).toMatchObject({ state: 'cancelled' });
@@ -233,10 +240,76 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(await store.applyTransitions({ transitions: [{ jobId: s!.id, leaseToken: s!.leaseToken, outcome: { kind: 'complete', resultJson: null } }] })).toEqual(['lease_lost']);
     });
 
+    it('one lean statement takes starts and completions, of reserved and active jobs alike', async () => {
+      const store = await pgt.newStore();
+      await store.enqueue({ jobs: Array.from({ length: 4 }, (_, i) => newJob({ data: i })) });
+      const [a, b, c, d] = await store.claimJobs(claimAll);
+      expect(await store.applyTransitions({ transitions: starts([a!], 60_000) })).toEqual(['applied']);
+      const before = (await store.now()).getTime();
+      const results = await store.applyTransitions({
+        transitions: [
+          // active: its start was written before
+          { jobId: a!.id, leaseToken: a!.leaseToken, startedAgoMs: 5, outcome: { kind: 'complete', resultJson: '"a"' } },
+          // reserved: start and end in one write
+          { jobId: b!.id, leaseToken: b!.leaseToken, startedAgoMs: 2_000, outcome: { kind: 'complete', resultJson: '"b"' } },
+          ...starts([c!], 1_000),
+          { jobId: d!.id, leaseToken: 'stale', startedAgoMs: 0, outcome: null },
+        ],
+      });
+      expect(results).toEqual(['applied', 'applied', 'applied', 'lease_lost']);
+      const [ja, jb, jc, jd] = await store.getJobs({ jobIds: [a!.id, b!.id, c!.id, d!.id] });
+      expect(ja).toMatchObject({ state: 'completed', attempt: 1, result: 'a' });
+      // The earlier start's time is kept (60 s ago), not replaced by the end's startedAgoMs.
+      expect(ja!.startedAt!.getTime()).toBeLessThan(before - 50_000);
+      expect(jb).toMatchObject({ state: 'completed', attempt: 1, result: 'b', leaseToken: null });
+      expect(Math.abs(jb!.startedAt!.getTime() - (before - 2_000))).toBeLessThan(1_000);
+      expect(jc).toMatchObject({ state: 'active', reserved: false, attempt: 1, leaseToken: c!.leaseToken, finishedAt: null, result: null });
+      expect(jc!.leaseExpiresAt!.getTime()).toBe(c!.leaseExpiresAt.getTime());
+      expect(Math.abs(jc!.startedAt!.getTime() - (before - 1_000))).toBeLessThan(1_000);
+      expect(jd).toMatchObject({ state: 'waiting', reserved: true, attempt: 0 });
+    });
+
+    it('a start and the end of the same job in one batch apply in order (one transaction)', async () => {
+      const store = await pgt.newStore();
+      const enqueued = await store.enqueue({ jobs: [newJob(), newJob(), newJob(), newJob()] });
+      const [a, b] = await store.claimJobs({ ...claimAll, queues: [{ queue: 'default', limit: 2 }] });
+      const results = await store.applyTransitions({
+        transitions: [
+          ...starts([a!], 100),
+          ...starts([b!], 100),
+          { jobId: a!.id, leaseToken: a!.leaseToken, outcome: { kind: 'complete', resultJson: null } },
+          { jobId: b!.id, leaseToken: b!.leaseToken, outcome: { kind: 'release' } },
+          // Started already: a second start is refused.
+          ...starts([a!]),
+        ],
+      });
+      expect(results).toEqual(['applied', 'applied', 'applied', 'applied', 'lease_lost']);
+      expect(await store.getJob({ jobId: a!.id })).toMatchObject({ state: 'completed', attempt: 1 });
+      // Started, then released: the attempt given back, its start kept.
+      const rb = (await store.getJob({ jobId: b!.id }))!;
+      expect(rb).toMatchObject({ state: 'waiting', attempt: 0, leaseToken: null });
+      expect(rb.startedAt).not.toBeNull();
+      // The same through applyAndClaim: the writes in order, then the claim, in one transaction.
+      // b is first in line again (a release keeps its place).
+      const [c, d] = await store.claimJobs({ ...claimAll, queues: [{ queue: 'default', limit: 2 }] });
+      expect(c!.id).toBe(b!.id);
+      const res = await store.applyAndClaim({
+        transitions: [...starts([c!]), { jobId: c!.id, leaseToken: c!.leaseToken, outcome: { kind: 'fail', failure: failure(1) } }, ...starts([d!])],
+        claim: { ...claimAll, queues: [{ queue: 'default', limit: 5 }] },
+      });
+      expect(res.results).toEqual(['applied', 'applied', 'applied']);
+      expect(res.jobs.map((j) => j.id)).toEqual([enqueued[3]!.id]);
+      expect(res.jobs.every((j) => j.state === 'waiting' && j.reserved)).toBe(true);
+      expect(await store.getJob({ jobId: c!.id })).toMatchObject({ state: 'failed', attempt: 1 });
+      expect(await store.getJob({ jobId: d!.id })).toMatchObject({ state: 'active', attempt: 1 });
+    });
+
     it('extends held leases, reports lost ones and cancel requests; saves progress only under the lease', async () => {
       const store = await pgt.newStore();
       await store.enqueue({ jobs: [newJob(), newJob()] });
       const [a, b] = await store.claimJobs({ ...claimAll, leaseMs: 1_000 });
+      // a stays reserved (a held job too: its lease is extended and its progress kept); b runs.
+      expect(await store.applyTransitions({ transitions: starts([b!]) })).toEqual(['applied']);
       expect((await store.cancelJob({ jobId: b!.id, reason: 'stop' })).outcome).toBe('cancel_requested');
       const res = await store.extendLeases({
         workerId: 'w1',
@@ -246,6 +319,7 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(res.cancelRequested).toEqual([b!.id]);
       expect(res.lost).toEqual([a!.id, 'x']);
       expect((await store.getJob({ jobId: a!.id }))!.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+      expect(await store.getJob({ jobId: a!.id })).toMatchObject({ state: 'waiting', reserved: true });
       const lost = await store.saveProgress({
         updates: [
           { jobId: a!.id, leaseToken: a!.leaseToken, progress: { current: 3, total: 10, message: 'three' } },
@@ -264,16 +338,25 @@ describePostgres('PostgresStore jobs', (pgt) => {
       // A lease long enough to be live at the first rescue even on a loaded machine; then wait for its
       // expiry as the server's clock says.
       const [first] = await store.claimJobs({ ...claimAll, leaseMs: 3_000 });
-      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [] });
+      expect(await store.applyTransitions({ transitions: starts([first!]) })).toEqual(['applied']);
+      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [], unreserved: [] });
       await sleep(first!.leaseExpiresAt.getTime() - (await store.now()).getTime() + 20);
-      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [j!.id], failed: [] });
+      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [j!.id], failed: [], unreserved: [] });
       const back = (await store.getJob({ jobId: j!.id }))!;
-      expect(back).toMatchObject({ state: 'waiting', stalls: 1, attempt: 1, leaseToken: null, error: { code: 'LEASE_EXPIRED' } });
+      expect(back).toMatchObject({ state: 'waiting', reserved: false, stalls: 1, attempt: 1, leaseToken: null, leaseExpiresAt: null, error: { code: 'LEASE_EXPIRED' } });
       expect(await store.applyTransitions({ transitions: [{ jobId: j!.id, leaseToken: first!.leaseToken, outcome: { kind: 'complete', resultJson: null } }] })).toEqual(['lease_lost']);
-      const [second] = await store.claimJobs({ ...claimAll, leaseMs: 50 });
-      expect(second!.attempt).toBe(2);
+      // A reservation that expires (its worker died before starting it) goes back with nothing counted.
+      const [reserved] = await store.claimJobs({ ...claimAll, leaseMs: 50 });
       await sleep(100);
-      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [j!.id] });
+      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [], unreserved: [j!.id] });
+      expect(await store.getJob({ jobId: j!.id })).toMatchObject({ state: 'waiting', reserved: false, stalls: 1, attempt: 1, leaseToken: null, leaseExpiresAt: null });
+      expect(await store.applyTransitions({ transitions: starts([reserved!]) })).toEqual(['lease_lost']);
+      const [second] = await store.claimJobs({ ...claimAll, leaseMs: 50 });
+      expect(second!.attempt).toBe(1);
+      expect(await store.applyTransitions({ transitions: starts([second!]) })).toEqual(['applied']);
+      expect((await store.getJob({ jobId: j!.id }))!.attempt).toBe(2);
+      await sleep(100);
+      expect(await store.rescueExpired({ maxStalls: 1, limit: 10 })).toEqual({ requeued: [], failed: [j!.id], unreserved: [] });
       expect(await store.getJob({ jobId: j!.id })).toMatchObject({ state: 'failed', stalls: 2, error: { code: 'STALLED', name: 'StalledJobError' } });
       // releaseKeyOnFailure applies to a stalled-out job too.
       expect((await store.enqueue({ jobs: [newJob({ idempotencyKey: 'stall' })] }))[0]!.created).toBe(true);
@@ -281,12 +364,21 @@ describePostgres('PostgresStore jobs', (pgt) => {
   });
 
   describe('operator actions', () => {
-    it('cancels waiting jobs at once, asks for active ones, and reports finished/missing ones', async () => {
+    it('cancels waiting jobs at once, asks for reserved and active ones, and reports finished/missing ones', async () => {
       const store = await pgt.newStore();
-      const [w, a] = await store.enqueue({ jobs: [newJob({ delayMs: 60_000 }), newJob()] });
-      await store.claimJobs(claimAll);
+      const [w, a, r] = await store.enqueue({ jobs: [newJob({ delayMs: 60_000 }), newJob(), newJob()] });
+      const [ca, cr] = await store.claimJobs(claimAll);
+      expect([ca!.id, cr!.id]).toEqual([a!.id, r!.id]);
+      expect(await store.applyTransitions({ transitions: starts([ca!]) })).toEqual(['applied']);
       expect(await store.cancelJob({ jobId: w!.id, reason: 'no' })).toMatchObject({ outcome: 'cancelled', job: { state: 'cancelled' } });
       expect(await store.cancelJob({ jobId: a!.id, reason: 'stop' })).toMatchObject({ outcome: 'cancel_requested', job: { state: 'active', cancelRequested: true } });
+      // Reserved: asked too (its worker writes the end), the lease kept; the worker ends it unstarted.
+      expect(await store.cancelJob({ jobId: r!.id, reason: 'stop' })).toMatchObject({
+        outcome: 'cancel_requested',
+        job: { state: 'waiting', reserved: true, cancelRequested: true, leaseToken: cr!.leaseToken, attempt: 0 },
+      });
+      expect(await store.applyTransitions({ transitions: [{ jobId: cr!.id, leaseToken: cr!.leaseToken, outcome: { kind: 'cancel', reason: 'stop' } }] })).toEqual(['applied']);
+      expect(await store.getJob({ jobId: r!.id })).toMatchObject({ state: 'cancelled', attempt: 0, startedAt: null, leaseToken: null, cancelRequested: false });
       expect(await store.cancelJob({ jobId: w!.id, reason: 'again' })).toMatchObject({ outcome: 'already_finished', job: { state: 'cancelled' } });
       expect(await store.cancelJob({ jobId: '999999', reason: 'x' })).toEqual({ outcome: 'not_found', job: null });
       expect(await store.cancelJob({ jobId: 'garbage', reason: 'x' })).toEqual({ outcome: 'not_found', job: null });
@@ -294,8 +386,9 @@ describePostgres('PostgresStore jobs', (pgt) => {
 
     it('retries finished jobs, promotes delayed ones, deletes all but active ones', async () => {
       const store = await pgt.newStore();
-      const [a, d, act] = await store.enqueue({ jobs: [newJob({ maxAttempts: 1 }), newJob({ delayMs: 60_000 }), newJob()] });
-      const [ca, cact] = await store.claimJobs(claimAll);
+      const [a, d, act, res] = await store.enqueue({ jobs: [newJob({ maxAttempts: 1 }), newJob({ delayMs: 60_000 }), newJob(), newJob()] });
+      const [ca, cact, cres] = await store.claimJobs(claimAll);
+      expect(await store.applyTransitions({ transitions: starts([cact!]) })).toEqual(['applied']);
       await store.applyTransitions({ transitions: [{ jobId: ca!.id, leaseToken: ca!.leaseToken, outcome: { kind: 'fail', failure: failure(1) } }] });
       expect(await store.retryJob({ jobId: d!.id })).toBeNull();
       const retried = await store.retryJob({ jobId: a!.id });
@@ -305,6 +398,10 @@ describePostgres('PostgresStore jobs', (pgt) => {
       expect(await store.promoteJob({ jobId: d!.id })).toBeNull();
       await expect(store.deleteJob({ jobId: cact!.id })).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
       expect(act!.id).toBe(cact!.id);
+      // A reserved job may go: its worker finds the lease gone.
+      expect(cres!.id).toBe(res!.id);
+      expect(await store.deleteJob({ jobId: cres!.id })).toBe(true);
+      expect(await store.applyTransitions({ transitions: starts([cres!]) })).toEqual(['lease_lost']);
       expect(await store.deleteJob({ jobId: d!.id })).toBe(true);
       expect(await store.deleteJob({ jobId: d!.id })).toBe(false);
       expect(await store.getJob({ jobId: d!.id })).toBeNull();

@@ -86,9 +86,24 @@ describePostgres('PostgresStore notifications', (pgt) => {
     const remote = collect(worker);
     await worker.whenListening();
     const [job] = await admin.enqueue({ jobs: [newJob()] });
+    const [held] = await worker.claimJobs({ workerId: 'w', queues: [{ queue: 'default', limit: 1 }], names: ['test-job'], leaseMs: 30_000 });
+    expect(await worker.applyTransitions({ transitions: [{ jobId: held!.id, leaseToken: held!.leaseToken, startedAgoMs: 0, outcome: null }] })).toEqual(['applied']);
+    expect((await admin.cancelJob({ jobId: job!.id, reason: 'operator' })).outcome).toBe('cancel_requested');
+    expect(await remote.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
+  });
+
+  it('pushes a cancel request of a reserved job to the worker holding it', async () => {
+    const schema = sameSchema('cancelres');
+    const admin = await pgt.newStore({ schema });
+    const worker = await pgt.newStore({ schema });
+    const remote = collect(worker);
+    const local = collect(admin);
+    await worker.whenListening();
+    const [job] = await admin.enqueue({ jobs: [newJob()] });
     await worker.claimJobs({ workerId: 'w', queues: [{ queue: 'default', limit: 1 }], names: ['test-job'], leaseMs: 30_000 });
     expect((await admin.cancelJob({ jobId: job!.id, reason: 'operator' })).outcome).toBe('cancel_requested');
     expect(await remote.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
+    expect(await local.next((n) => n.type === 'cancel-requested')).toEqual({ type: 'cancel-requested', jobId: job!.id });
   });
 
   it('stops delivering after unsubscribe and after close', async () => {
@@ -126,7 +141,10 @@ describePostgres('PostgresStore notifications', (pgt) => {
         expect((await store.getJob({ jobId: res!.id }))!.data).toEqual({ order: 1 });
         const claimed = await worker.claimJobs({ workerId: 'w', queues: [{ queue: 'default', limit: 10 }], names: ['test-job'], leaseMs: 30_000 });
         expect(claimed.map((j) => j.id)).toEqual([res!.id]);
-        expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 0, active: 1 });
+        // Claimed once: reserved by the worker (counted as waiting), no other claim gets it.
+        expect(await store.getJob({ jobId: res!.id })).toMatchObject({ state: 'waiting', reserved: true, workerId: 'w' });
+        expect(await worker.claimJobs({ workerId: 'w2', queues: [{ queue: 'default', limit: 10 }], names: ['test-job'], leaseMs: 30_000 })).toEqual([]);
+        expect((await store.countJobs())[0]!.counts).toMatchObject({ waiting: 1, active: 0 });
       } finally {
         await client.end();
       }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
+import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
@@ -59,9 +60,11 @@ import {
   type PostgresStoreOptions,
   type ResolvedPostgresStoreOptions,
 } from './options.js';
+import { rescueExpired } from './rescue-expired.js';
 import { PgSchedules } from './schedules.js';
 import { buildScheduleQueries } from './schedules-queries.js';
 import { toStoreError } from './errors.js';
+import { inTransaction, type Transaction } from './transaction.js';
 
 /**
  * The PostgreSQL store: many processes and machines on one database.
@@ -219,7 +222,7 @@ export class PostgresStore implements Store {
     checkTransitions(params.transitions);
     this.assertOpen();
     if (params.transitions.length === 0) return [];
-    const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op));
+    const { results, wake } = await applyTransitions(params.transitions, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return results;
   }
@@ -233,7 +236,7 @@ export class PostgresStore implements Store {
     if (params.transitions.length === 0) return { results: [], jobs: await this.claimJobs(claim) };
     this.assertOpen();
     const prefix = `${randomBytes(12).toString('base64url')}.`;
-    const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op));
+    const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
     return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
@@ -275,21 +278,13 @@ export class PostgresStore implements Store {
     return params.updates.filter((u) => !saved.has(u.jobId)).map((u) => u.jobId);
   }
 
+  /** Core's decideRescue over the expired leases, in one transaction (rescue-expired.ts). */
   async rescueExpired(params: { maxStalls: number; limit: number }): Promise<RescueResult> {
     int('maxStalls', params.maxStalls, 0, 1_000_000);
     int('limit', params.limit, 1, 1_000_000);
-    const { rows } = await this.run<{ id: string; queue: string; state: string }>(this.hot.rescueExpired, [params.maxStalls, params.limit], 'rescueExpired');
-    const requeued: string[] = [], failed: string[] = [];
-    const wake = new Set<string>();
-    for (const r of rows) {
-      if (r.state === 'failed') failed.push(r.id);
-      else if (r.state === 'waiting') {
-        requeued.push(r.id);
-        wake.add(r.queue);
-      }
-    }
+    const { result, wake } = await rescueExpired(params, this.hot, this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
-    return { requeued, failed };
+    return result;
   }
 
   async cancelJob(params: { jobId: string; reason: string }): Promise<CancelResult> {
@@ -299,7 +294,7 @@ export class PostgresStore implements Store {
       this.assertOpen();
       return { outcome: 'not_found', job: null };
     }
-    const { rows } = await this.run<JobRow & { prev_state: string }>(
+    const { rows } = await this.run<JobRow & { prev_state: StoredState }>(
       this.admin.cancelJob,
       [id, params.reason, this.channel, cancelRequestedPayload(this.instanceId, id)],
       'cancelJob',
@@ -307,11 +302,9 @@ export class PostgresStore implements Store {
     const row = rows[0];
     if (row) {
       const job = toJobRecord(row);
-      if (row.prev_state === 'active') {
-        this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
-        return { outcome: 'cancel_requested', job };
-      }
-      return { outcome: 'cancelled', job };
+      // A job someone holds (reserved or active) is pushed to its worker (the NOTIFY went with the write).
+      if (LEASED_STATES.includes(row.prev_state)) this.notifier.emitLocal({ type: 'cancel-requested', jobId: id });
+      return CANCELLABLE_STATES.includes(row.prev_state) ? { outcome: 'cancelled', job } : { outcome: 'cancel_requested', job };
     }
     const job = await this.getJob({ jobId: id });
     return job ? { outcome: 'already_finished', job } : { outcome: 'not_found', job: null };
@@ -465,6 +458,12 @@ export class PostgresStore implements Store {
       throw toStoreError(e, operation);
     }
   }
+
+  /** One transaction on one pooled connection (transaction.ts); an arrow, so helpers can take it as is. */
+  private readonly transaction: Transaction = (operation, fn) => {
+    this.assertOpen();
+    return inTransaction(this.pool, operation, fn);
+  };
 
   private async oneJob(query: NamedQuery, jobId: string, operation: string): Promise<JobRecord | null> {
     const id = parseJobId(jobId);

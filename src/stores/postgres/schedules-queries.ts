@@ -159,7 +159,7 @@ FROM t LEFT JOIN LATERAL (
   RETURNING name
 )
 SELECT (SELECT count(*) FROM moved)::int AS moved,
-  CASE WHEN $6::bool THEN (SELECT count(*) FROM ${s}.jobs j WHERE j.schedule_name = $1::text AND j.state IN ('waiting','delayed','active'))::int END AS running,
+  CASE WHEN $6::bool THEN (SELECT count(*) FROM ${s}.jobs j WHERE j.schedule_name = $1::text AND j.state IN ('waiting','delayed','reserved','active'))::int END AS running,
   ARRAY(SELECT date_part('epoch', f.fire_at) * 1000 FROM ${s}.schedule_fires f
         WHERE f.schedule = $1::text AND f.kind IN ${SLOT_KINDS}
           AND f.fire_at IN (SELECT ${at('t')} FROM unnest($7::float8[]) t)) AS taken`),
