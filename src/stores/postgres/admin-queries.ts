@@ -1,5 +1,5 @@
 import { LEASED_STATES, OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
-import { jobColumns } from './job-row.js';
+import { jobColumns } from './job-rows.js';
 import type { WorkerInfo } from '../../store/store.js';
 import type { NamedQuery } from './hot-queries.js';
 import { FINISHED } from './job-stats.js';

@@ -3,7 +3,7 @@ import type { NewJob } from '../../core/job.js';
 import { newJobRecord } from '../../store/job-record.js';
 import type { EnqueueResult } from '../../store/store.js';
 import type { HotQueries, NamedQuery } from './hot-queries.js';
-import { toJobRecord, type JobRow } from './job-row.js';
+import { toJobRecord, type JobRow } from './job-rows.js';
 
 /** Anything that runs a query: a pool, a pooled client, or the user's own client in `enqueue({ tx })`. */
 export interface Queryable {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LEASED_STATES, OPERATIONS, sqlStates, type OperationName } from '../../core/job-state.js';
 import { attemptDelta, type LeasedTransition } from '../../core/outcome.js';
-import { claimColumns, jobColumns } from './job-row.js';
+import { claimColumns, jobColumns } from './job-rows.js';
 
 /**
  * SQL of the hot path, one named (prepared) statement per Store method, for

@@ -16,7 +16,7 @@ import type {
   UpsertSchedulesParams,
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
-import { applyAndClaim, applyTransitions } from './apply-transitions.js';
+import { applyAndClaim, applyTransitions } from './transitions.js';
 import type {
   ApplyAndClaimParams,
   ApplyAndClaimResult,
@@ -45,10 +45,10 @@ import type {
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
 import { Enqueuer } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
-import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-row.js';
+import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-rows.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
-import { buildListJobsQuery, encodeCursor, toCounts } from './list-jobs.js';
+import { buildListJobsQuery, encodeCursor, toCounts } from './read-queries.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { cancelRequestedPayload, Notifier } from './notifier.js';

@@ -1,7 +1,7 @@
 import { decideRescue } from '../../core/job-state.js';
 import type { RescueResult } from '../../store/store.js';
 import type { HotQueries } from './hot-queries.js';
-import { failureJson } from './job-row.js';
+import { failureJson } from './job-rows.js';
 import type { Transaction } from './transaction.js';
 
 /** An expired lease as the rescuer reads it (hot-queries.ts rescueExpiredRead). */

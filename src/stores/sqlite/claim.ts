@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ClaimedJob } from '../../core/job.js';
 import type { ClaimParams } from '../../store/store.js';
 import { SQL } from './queries.js';
-import { jsonToClaimed } from './rows.js';
+import { jsonToClaimed } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 

@@ -6,7 +6,7 @@ import { newJobRecord } from '../../store/job-record.js';
 import type { EnqueueParams, EnqueueResult, StoreCapabilities } from '../../store/store.js';
 import { INSERT_PARAMS_PER_JOB, SQL } from './queries.js';
 import { SqliteStoreError } from './errors.js';
-import { jsonToJob } from './rows.js';
+import { jsonToJob } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 

@@ -3,7 +3,7 @@ import { InvalidTransitionError } from '../../core/errors.js';
 import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
 import type { PruneParams, CancelResult } from '../../store/store.js';
 import { SQL } from './queries.js';
-import { jsonToJob } from './rows.js';
+import { jsonToJob } from './job-rows.js';
 
 /**
  * What an operator (API, dashboard, CLI) or the pruner does to a job. Each

@@ -3,7 +3,7 @@ import { JOB_STATES, type JobState } from '../../core/job.js';
 import { emptyCounts, type JobPage, type ListJobsParams, type QueueCounts, type QueueInfo } from '../../store/store.js';
 import { checkList, invalid } from '../../store/input.js';
 import { listJobsSql, SQL } from './queries.js';
-import { jsonToJob } from './rows.js';
+import { jsonToJob } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 

@@ -40,7 +40,7 @@ import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './job-stats.js';
 import { jobTimeline } from './job-timeline.js';
 import { SqliteSchedules } from './schedules.js';
-import { jsonToJob, parseJobId } from './rows.js';
+import { jsonToJob, parseJobId } from './job-rows.js';
 import { claimedJobs, claimRows } from './claim.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 import { readDiagnostics, type SqliteDiagnostics } from './diagnostics.js';

@@ -3,7 +3,7 @@ import { decideRescue } from '../../core/job-state.js';
 import { attemptDelta, outcomeFailure, outcomeState, transitionStarted, type LeasedTransition, type TransitionResult } from '../../core/outcome.js';
 import type { RescueResult } from '../../store/store.js';
 import { SQL } from './queries.js';
-import { parseJobId, serializeFailure } from './rows.js';
+import { parseJobId, serializeFailure } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 

@@ -12,7 +12,7 @@ import {
 } from '../../core/outcome.js';
 import type { ClaimParams } from '../../store/store.js';
 import type { HotQueries } from './hot-queries.js';
-import { failureJson, parseJobId, toClaimedJob, type ClaimRow } from './job-row.js';
+import { failureJson, parseJobId, toClaimedJob, type ClaimRow } from './job-rows.js';
 import type { Run, Transaction } from './transaction.js';
 
 

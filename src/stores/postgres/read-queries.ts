@@ -2,7 +2,7 @@ import { JOB_STATES } from '../../core/job.js';
 import { publicState, storedStatesOf, type StoredState } from '../../core/job-state.js';
 import { checkList, invalid } from '../../store/input.js';
 import { emptyCounts, type ListJobsParams, type QueueInfo } from '../../store/store.js';
-import { jobColumns, parseJobId } from './job-row.js';
+import { jobColumns, parseJobId } from './job-rows.js';
 
 /**
  * listJobs is the one query built per call: its filters vary. Values are
