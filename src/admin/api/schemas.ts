@@ -61,6 +61,9 @@ export const JobSchema = z
     name: z.string(),
     queue: z.string(),
     state: stateSchema,
+    reserved: z.boolean().openapi({
+      description: 'a waiting job a worker holds ahead of a free slot (claimed ahead, handler not started; workerId names it): it starts within about 50 ms, or goes back to line if that worker dies',
+    }),
     data: z.unknown(),
     priority: z.number().int(),
     runAt: isoDate,
@@ -93,6 +96,7 @@ export function jobView(job: JobRecord): JobView {
     name: job.name,
     queue: job.queue,
     state: job.state,
+    reserved: job.reserved,
     data: job.data,
     priority: job.priority,
     runAt: job.runAt.toISOString(),

@@ -32,7 +32,10 @@ export function JobDetail(props: { view: ViewContext; job: JobRecord; now: Date 
     <div id="job-detail" data-state={job.state} hx-get={`${base}?part=detail`} hx-trigger={trigger} hx-swap="outerHTML">
       <h1>
         Job {job.id} <span class="muted">{job.name}</span> <StateBadge state={job.state} />
-        {job.cancelRequested && job.state === 'active' ? <span class="badge warn">cancel requested</span> : null}
+        {job.reserved ? (
+          <span class="badge" title="held by a worker ahead of a free slot; its handler has not started">reserved</span>
+        ) : null}
+        {job.cancelRequested && (job.state === 'active' || job.reserved) ? <span class="badge warn">cancel requested</span> : null}
       </h1>
       {view.canAct ? (
         <div class="actions" aria-label="actions">
@@ -171,7 +174,7 @@ function Attempts(props: { job: JobRecord; now: Date }) {
         <dd>{started ? duration((ended ?? now).getTime() - started.getTime()) + (ended ? '' : ' so far') : '—'}</dd>
         <dt>worker</dt>
         <dd>{job.workerId ? <code>{job.workerId}</code> : <span class="muted">—</span>}</dd>
-        {job.state === 'active' ? (
+        {job.state === 'active' || job.reserved ? (
           <>
             <dt>lease expires</dt>
             <dd>
