@@ -15,6 +15,7 @@ import { ClaimAhead } from './claim-ahead.js';
 import { claimLimits } from './claim-limits.js';
 import { JobBuffer, type BufferedJob } from './job-buffer.js';
 import { JobExchange } from './job-exchange.js';
+import { JobAnnouncer, type Ended } from './job-announcer.js';
 import { ProgressBuffer } from './progress-buffer.js';
 
 export interface WorkerDeps {
@@ -28,12 +29,6 @@ export interface WorkerDeps {
 
 type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
-/** An outcome on its way to the store: a started attempt's, or that of a buffered job never started (released, cancelled). */
-type Ended = Attempt | UnstartedEnd;
-interface UnstartedEnd {
-  job: ClaimedJob;
-  outcome: AttemptOutcome;
-}
 
 /**
  * Claims jobs in batches, runs them (per-worker and per-queue concurrency),
@@ -55,8 +50,6 @@ export class Worker implements Service {
   private readonly buffer = new JobBuffer();
   /** Started attempts, until their outcome is written (or discarded). */
   private readonly active = new Map<string, Attempt>();
-  /** Started attempts whose start the store has not confirmed yet, with their wait (ms) for `job:started`. */
-  private readonly unannounced = new Map<Attempt, number>();
   /** Handlers running: from start until the outcome is decided. What concurrency limits. */
   private busy = 0;
   /** Jobs asked for by claims in flight (they count as held when sizing the next claim). */
@@ -82,6 +75,8 @@ export class Worker implements Service {
   private readonly log: Logger;
   /** Logs a store outage once (warn) and its end once (info); paces claims while it lasts. */
   private readonly outage: OutageReporter;
+  /** The job:* events of this worker's attempts, each when the store has what it reports. */
+  private readonly announcer: JobAnnouncer;
   private readonly canStart = (queue: string): boolean => {
     const max = this.deps.config.queues[queue]?.concurrency;
     return max == null || (this.runningByQueue.get(queue) ?? 0) < max;
@@ -92,6 +87,7 @@ export class Worker implements Service {
     this.id = config.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = deps.logger.child({ workerId: this.id });
     this.outage = new OutageReporter({ component: 'worker', logger: this.log, clock: deps.clock });
+    this.announcer = new JobAnnouncer(deps.events, this.log, deps.clock, this.id);
     this.queueLimited = Object.values(config.queues).some((q) => q.concurrency != null);
     this.claimAhead = new ClaimAhead(config.worker);
   }
@@ -164,7 +160,7 @@ export class Worker implements Service {
       },
       written: (ended, result) => this.written(ended, result),
       started: (ended, result) => {
-        if (result === 'applied') this.announceStart(ended as Attempt);
+        if (result === 'applied') this.announcer.started(ended as Attempt);
         // The store no longer holds the job for us (its reservation expired): stop the handler.
         else this.leaseLost(ended.job.id, ended.job.leaseToken);
       },
@@ -358,7 +354,7 @@ export class Worker implements Service {
     // The claim time (lease expiry - lease, store clock) against runAt (store clock) is exact across
     // processes; the time it then spent reserved in the buffer is measured here.
     const claimedAt = job.leaseExpiresAt.getTime() - config.worker.leaseMs;
-    this.unannounced.set(attempt, Math.max(0, claimedAt - job.runAt.getTime()) + Math.max(0, now - b.claimedAt));
+    this.announcer.starting(attempt, Math.max(0, claimedAt - job.runAt.getTime()) + Math.max(0, now - b.claimedAt));
     if (!def) {
       // Claims only ask for defined names, so this is a store bug; fail loudly but keep the lease semantics.
       attempt.abort('lease-lost', `no handler for ${job.name}`);
@@ -379,7 +375,7 @@ export class Worker implements Service {
     if (this.blockedQueues.has(q)) this.hint = true;
     if (attempt.outcome === null) {
       this.progress?.forget(job.id);
-      this.emitLeaseLost(job);
+      this.announcer.leaseLost(job);
       this.forget(attempt);
     } else {
       this.exchange!.submit({ jobId: job.id, leaseToken: job.leaseToken, outcome: attempt.outcome }, attempt, attempt.startedAt);
@@ -400,68 +396,15 @@ export class Worker implements Service {
 
   private written(ended: Ended, result: TransitionResult): void {
     this.outage.succeeded();
-    if (ended instanceof Attempt) {
-      // The start came with the outcome: the store learned both at once.
-      if (result === 'applied') this.announceStart(ended);
-      this.forget(ended);
-    }
-    if (result === 'applied') this.emitOutcome(ended, ended.outcome!);
-    else this.emitLeaseLost(ended.job);
-  }
-
-  /**
-   * `job:started` once the store has the start (so a listener that reads the
-   * job sees it active); waitMs measures to the handler's real start.
-   */
-  private announceStart(attempt: Attempt): void {
-    const waitMs = this.unannounced.get(attempt);
-    if (waitMs === undefined) return;
-    this.unannounced.delete(attempt);
-    const { job } = attempt;
-    this.deps.events.emit('job:started', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, workerId: this.id, waitMs });
+    // ended() also announces a start that reached the store with the outcome.
+    if (result === 'applied') this.announcer.ended(ended, ended.outcome!);
+    else this.announcer.leaseLost(ended.job);
+    if (ended instanceof Attempt) this.forget(ended);
   }
 
   private forget(attempt: Attempt): void {
-    this.unannounced.delete(attempt);
+    this.announcer.forget(attempt);
     if (this.active.get(attempt.job.id) === attempt) this.active.delete(attempt.job.id);
-  }
-
-  private emitOutcome(ended: Ended, outcome: AttemptOutcome): void {
-    const { events, clock } = this.deps;
-    const { job } = ended;
-    const started = ended instanceof Attempt;
-    const durationMs = started ? clock.now() - ended.startedAt : 0;
-    if (outcome.kind === 'complete') {
-      // The hot path: built in one literal (no spread).
-      const result = started ? ended.result : undefined;
-      events.emit('job:completed', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, result, durationMs });
-      return;
-    }
-    const base = { jobId: job.id, name: job.name, queue: job.queue };
-    switch (outcome.kind) {
-      case 'retry':
-        this.log.info({ jobId: job.id, job: job.name, attempt: job.attempt, delayMs: outcome.delayMs, err: outcome.failure.message }, 'job failed; retrying');
-        events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs, durationMs });
-        return;
-      case 'fail':
-        this.log.warn({ jobId: job.id, job: job.name, attempt: job.attempt, err: outcome.failure.message }, 'job failed');
-        events.emit('job:failed', { ...base, attempt: job.attempt, error: outcome.failure, durationMs });
-        return;
-      case 'snooze':
-        events.emit('job:snoozed', { ...base, attempt: job.attempt, delayMs: outcome.delayMs });
-        return;
-      case 'release':
-        events.emit('job:released', { ...base, attempt: job.attempt });
-        return;
-      case 'cancel':
-        events.emit('job:cancelled', { ...base, reason: outcome.reason });
-        return;
-    }
-  }
-
-  private emitLeaseLost(job: ClaimedJob): void {
-    this.log.warn({ jobId: job.id, job: job.name, attempt: job.attempt }, 'lease lost; this attempt is discarded');
-    this.deps.events.emit('job:lease-lost', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt });
   }
 
   // ---------------------------------------------------------------- heartbeat
@@ -488,7 +431,7 @@ export class Worker implements Service {
     const a = this.active.get(jobId);
     if (a && (leaseToken === undefined || a.job.leaseToken === leaseToken)) a.abort('lease-lost', 'the lease on this job was lost');
     const b = this.buffer.remove(jobId, leaseToken);
-    if (b) this.emitLeaseLost(b.job);
+    if (b) this.announcer.leaseLost(b.job);
   }
 
   private workerInfo() {
