@@ -172,7 +172,7 @@ export class Worker implements Service {
       },
       writeFailed: (operation, error) => this.reportError(operation === 'exchange' ? 'applyTransitions' : operation, error),
     });
-    this.unsubscribe = store.subscribe((n) => this.onNotification(n));
+    this.unsubscribe = store.subscribe((n) => this.onStorePush(n));
     try {
       await store.recordWorker({ worker: this.workerInfo() });
     } catch (error) {
@@ -180,7 +180,7 @@ export class Worker implements Service {
       this.state = 'stopped';
       throw error;
     }
-    this.heartbeat = new IntervalTask(clock, w.heartbeatMs, () => this.extendLeases(), (e) => this.reportError('extendLeases', e));
+    this.heartbeat = new IntervalTask(clock, w.heartbeatMs, () => this.renewLeasesAndPollCancels(), (e) => this.reportError('extendLeases', e));
     this.liveness = new IntervalTask(clock, DEFAULT_WORKER_HEARTBEAT_MS, () => store.recordWorker({ worker: this.workerInfo() }), (e) =>
       this.reportError('recordWorker', e),
     );
@@ -306,16 +306,18 @@ export class Worker implements Service {
     }, Math.max(0, this.nextPollAt - clock.now()));
   }
 
-  private onNotification(n: StoreNotification): void {
+  /** Store push: new jobs wake the claim loop; a cancel request aborts the job it names. */
+  private onStorePush(n: StoreNotification): void {
     if (this.state !== 'running' && this.state !== 'stopping') return;
     if (n.type === 'jobs-available') {
       if (this.state === 'running') this.nudge(n.queue);
     } else {
-      this.cancelRequested(n.jobId);
+      this.abortForCancel(n.jobId);
     }
   }
 
-  private cancelRequested(jobId: string, leaseToken?: string): void {
+  /** A cancel request for a held job: a running handler is aborted (kind `cancel`); a reserved one ends unstarted. */
+  private abortForCancel(jobId: string, leaseToken?: string): void {
     const a = this.active.get(jobId);
     if (a && (leaseToken === undefined || a.job.leaseToken === leaseToken)) a.abort('cancel', 'cancel requested');
     // Reserved here, never started: it ends cancelled without running (nothing counted).
@@ -410,7 +412,7 @@ export class Worker implements Service {
   // ---------------------------------------------------------------- heartbeat
 
   /** Renews every lease held: started jobs (until their outcome is written) and buffered ones. */
-  private async extendLeases(): Promise<void> {
+  private async renewLeasesAndPollCancels(): Promise<void> {
     if (this.active.size === 0 && this.buffer.size === 0) return;
     const leases: Array<{ jobId: string; leaseToken: string }> = [];
     for (const a of this.active.values()) leases.push({ jobId: a.job.id, leaseToken: a.job.leaseToken });
@@ -419,7 +421,7 @@ export class Worker implements Service {
     if (result.lost.length === 0 && result.cancelRequested.length === 0) return;
     const tokens = new Map(leases.map((l) => [l.jobId, l.leaseToken]));
     for (const id of result.lost) this.leaseLost(id, tokens.get(id));
-    for (const id of result.cancelRequested) this.cancelRequested(id, tokens.get(id));
+    for (const id of result.cancelRequested) this.abortForCancel(id, tokens.get(id));
   }
 
   private leasesLost(ids: string[]): void {
