@@ -32,6 +32,7 @@ import type {
 import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
 import { SqliteEnqueuer } from './enqueue.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
+import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
@@ -40,7 +41,7 @@ import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './job-stats.js';
 import { jobTimeline } from './job-timeline.js';
 import { SqliteSchedules } from './schedules.js';
-import { jsonToJob, parseJobId } from './job-rows.js';
+import { parseJobId, readJobSafely, readJobsSafely } from './job-rows.js';
 import { claimedJobs, claimRows } from './claim.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 import { readDiagnostics, type SqliteDiagnostics } from './diagnostics.js';
@@ -136,7 +137,18 @@ export class SqliteStore implements Store {
     });
     if (queues.length === 0) return [];
     const rows = this.write(() => claimRows(params, queues, now, this.prepare));
-    return claimedJobs(rows, params, now);
+    return this.failUnreadable(claimedJobs(rows, params, now), now);
+  }
+
+  /**
+   * Jobs a claim took that cannot be read (readable-job.ts) end `failed`
+   * with code UNREADABLE_JOB, in a transaction of their own (rare: the
+   * claim's own transaction stays as short as ever); the rest are handed out.
+   */
+  private failUnreadable(claimed: ClaimedJob[], now: number): ClaimedJob[] {
+    const { jobs, fail } = splitUnreadable(claimed, new Date(now));
+    if (fail.length > 0) this.write(() => applyTransitionBatch(fail, now, this.prepare, new Set()));
+    return jobs;
   }
 
   async applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]> {
@@ -162,10 +174,10 @@ export class SqliteStore implements Store {
     const available = new Set<string>();
     const { results, rows } = this.write(() => ({
       results: applyTransitionBatch(ts, now, this.prepare, available),
-      rows: queues.length === 0 ? [] : claimRows(claim, queues, now, this.prepare),
+      rows: queues.length === 0 ? { rows: [], unreadable: [] } : claimRows(claim, queues, now, this.prepare),
     }));
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
-    return { results, jobs: claimedJobs(rows, claim, now) };
+    return { results, jobs: this.failUnreadable(claimedJobs(rows, claim, now), now) };
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
@@ -225,16 +237,16 @@ export class SqliteStore implements Store {
     const id = parseJobId(params.jobId);
     if (id === null) return null;
     const now = this.clock.now();
-    const json = this.write(() => retryJob(id, now, this.prepare));
-    return json === undefined ? null : this.available(jsonToJob(json, now));
+    const job = this.write(() => retryJob(id, now, this.prepare));
+    return job === undefined ? null : this.available(job);
   }
 
   async promoteJob(params: { jobId: string }): Promise<JobRecord | null> {
     const id = parseJobId(params.jobId);
     if (id === null) return null;
     const now = this.clock.now();
-    const json = this.write(() => this.st(SQL.promoteJob, true).get(now, id, now) as string | undefined);
-    return json === undefined ? null : this.available(jsonToJob(json, now));
+    const job = this.write(() => (this.st(SQL.promoteJob, true).get(now, id, now) === undefined ? undefined : readJobSafely(id, now, this.prepare)));
+    return job === undefined ? null : this.available(job);
   }
 
   async deleteJob(params: { jobId: string }): Promise<boolean> {
@@ -263,10 +275,9 @@ export class SqliteStore implements Store {
     if (ids.length === 0) return [];
     return this.read(() => {
       const now = this.clock.now();
-      const byId = new Map((this.st(SQL.getJobs, true).all(JSON.stringify(ids)) as string[]).map((json) => {
-        const job = jsonToJob(json, now);
-        return [Number(job.id), job] as const;
-      }));
+      const list = JSON.stringify(ids);
+      const jobs = readJobsSafely(() => this.st(SQL.getJobs, true).all(list) as string[], () => ids, now, this.prepare);
+      const byId = new Map(jobs.map((job) => [Number(job.id), job] as const));
       // In the order asked for; unknown ids are left out.
       return ids.flatMap((id) => byId.get(id) ?? []);
     });
@@ -352,8 +363,7 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------------ plumbing
 
   private readJob(id: number, now: number): JobRecord | null {
-    const json = this.st(SQL.getJob, true).get(id) as string | undefined;
-    return json === undefined ? null : jsonToJob(json, now);
+    return readJobSafely(id, now, this.prepare) ?? null;
   }
 
   /** A statement prepared once per store object (pluck: the first column only). */
