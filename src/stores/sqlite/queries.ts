@@ -129,6 +129,14 @@ export const SQL = {
   extendLeases: `UPDATE docket_jobs SET lease_expires_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?
     RETURNING cancel_requested`,
+  /**
+   * Cross-process cancel (cross-process-signals.ts): held jobs of one worker
+   * whose cancel was requested. Reads the lease index (held jobs only, of
+   * every process) and each entry's row; run only after another connection
+   * committed.
+   */
+  cancelRequestedHeld: `SELECT id, lease_token FROM docket_jobs INDEXED BY docket_jobs_lease
+    WHERE lease_expires_at IS NOT NULL AND worker_id = ? AND cancel_requested = 1`,
   saveProgress: `UPDATE docket_jobs
     SET progress_current = ?, progress_total = ?, progress_message = ?, progress_updated_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?`,

@@ -31,6 +31,7 @@ import type {
 } from '../../store/store.js';
 import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
 import { SqliteEnqueuer } from './enqueue.js';
+import { CrossProcessSignals } from './cross-process-signals.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
 import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
@@ -77,6 +78,9 @@ export class SqliteStore implements Store {
   /** Store.enqueue (enqueue.ts): checked per call, concurrent calls grouped into one transaction. */
   private readonly enqueuer = new SqliteEnqueuer({ capabilities: this.capabilities, prepare: this.prepare, write: (fn) => this.write(fn), now: () => this.clock.now(), jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }) });
 
+  /** Push between processes on one file (PRAGMA data_version), while someone subscribes; null for ":memory:". */
+  private readonly signals: CrossProcessSignals | null;
+
   constructor(options: SqliteStoreOptions) {
     const o = resolveSqliteOptions(options);
     this.clock = o.clock;
@@ -91,6 +95,15 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw new SqliteStoreError(`sqlite: cannot open ${o.path}: ${(e as Error).message}`, { path: o.path }, { cause: e });
     }
+    this.signals =
+      o.path === ':memory:' || o.path === ''
+        ? null
+        : new CrossProcessSignals({
+            clock: this.clock,
+            prepare: this.prepare,
+            dataVersion: () => this.st('PRAGMA data_version', true).get() as number,
+            emit: (n) => this.emit(n),
+          });
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -102,6 +115,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
+    this.signals?.stop();
     this.statements.clear();
     this.listeners.clear();
     db?.close();
@@ -113,7 +127,11 @@ export class SqliteStore implements Store {
 
   subscribe(listener: (notification: StoreNotification) => void): () => void {
     this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    if (this.db) this.signals?.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.signals?.stop();
+    };
   }
 
   /** Connection settings and schema version, for `docket doctor` and tests. */
@@ -135,6 +153,7 @@ export class SqliteStore implements Store {
       const probe = this.st(SQL.claimJobs.anyRunnable, true);
       return params.queues.filter((q) => q.limit > 0 && probe.get(q.queue, now) !== undefined);
     });
+    this.signals?.claimed(params.workerId, params.queues);
     if (queues.length === 0) return [];
     const rows = this.write(() => claimRows(params, queues, now, this.prepare));
     return this.failUnreadable(claimedJobs(rows, params, now), now);
@@ -168,6 +187,7 @@ export class SqliteStore implements Store {
     checkTransitions(ts);
     checkClaim(params.claim);
     const claim = params.claim;
+    this.signals?.claimed(claim.workerId, claim.queues);
     const queues = claim.names.length === 0 ? [] : claim.queues.filter((q) => q.limit > 0);
     if (ts.length === 0) return { results: [], jobs: queues.length === 0 ? [] : await this.claimJobs(claim) };
     const now = this.clock.now();

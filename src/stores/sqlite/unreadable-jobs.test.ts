@@ -44,7 +44,7 @@ describe('SqliteStore: unreadable rows', () => {
     const store = new SqliteStore({ path });
     await store.migrate();
     // Bad jobs first in line (priority), on the queue the good jobs share and on a queue of their own.
-    const bad = await store.enqueue({ jobs: CASES.map((_, i) => job({ queue: i % 2 === 0 ? 'default' : 'other', priority: 10, data: undefined, dataJson: `{"case":${i}}` })) });
+    const bad = await store.enqueue({ jobs: CASES.map((_, i) => job({ queue: i % 2 === 0 ? "default" : "other", priority: 10, dataJson: `{"case":${i}}` })) });
     const good = await store.enqueue({ jobs: [job(), job({ queue: 'other' }), job({ queue: 'third' })] });
     const raw = new Database(path);
     CASES.forEach(([, set, value], i) => raw.prepare(`UPDATE docket_jobs SET ${set} WHERE id = ?`).run(value, Number(bad[i]!.id)));
