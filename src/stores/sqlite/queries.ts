@@ -130,13 +130,11 @@ export const SQL = {
     WHERE id = ? AND ${LEASED} AND lease_token = ?
     RETURNING cancel_requested`,
   /**
-   * Cross-process cancel (cross-process-signals.ts): held jobs of one worker
-   * whose cancel was requested. Reads the lease index (held jobs only, of
-   * every process) and each entry's row; run only after another connection
-   * committed.
+   * Cross-process cancel (cross-process-signals.ts): the jobs this store
+   * handed out, by primary key: their lease token and cancel flag. Run only
+   * after another connection committed.
    */
-  cancelRequestedHeld: `SELECT id, lease_token FROM docket_jobs INDEXED BY docket_jobs_lease
-    WHERE lease_expires_at IS NOT NULL AND worker_id = ? AND cancel_requested = 1`,
+  heldCancelState: `SELECT id, lease_token, cancel_requested FROM docket_jobs WHERE id IN (SELECT value FROM json_each(?))`,
   saveProgress: `UPDATE docket_jobs
     SET progress_current = ?, progress_total = ?, progress_message = ?, progress_updated_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?`,

@@ -153,20 +153,21 @@ export class SqliteStore implements Store {
       const probe = this.st(SQL.claimJobs.anyRunnable, true);
       return params.queues.filter((q) => q.limit > 0 && probe.get(q.queue, now) !== undefined);
     });
-    this.signals?.claimed(params.workerId, params.queues);
+    this.signals?.claiming(params.queues);
     if (queues.length === 0) return [];
     const rows = this.write(() => claimRows(params, queues, now, this.prepare));
-    return this.failUnreadable(claimedJobs(rows, params, now), now);
+    return this.handOut(claimedJobs(rows, params, now), now);
   }
 
   /**
-   * Jobs a claim took that cannot be read (readable-job.ts) end `failed`
+   * The jobs a claim took, to hand out. Those that cannot be read (readable-job.ts) end `failed`
    * with code UNREADABLE_JOB, in a transaction of their own (rare: the
    * claim's own transaction stays as short as ever); the rest are handed out.
    */
-  private failUnreadable(claimed: ClaimedJob[], now: number): ClaimedJob[] {
+  private handOut(claimed: ClaimedJob[], now: number): ClaimedJob[] {
     const { jobs, fail } = splitUnreadable(claimed, new Date(now));
     if (fail.length > 0) this.write(() => applyTransitionBatch(fail, now, this.prepare, new Set()));
+    this.signals?.claimed(jobs);
     return jobs;
   }
 
@@ -177,6 +178,7 @@ export class SqliteStore implements Store {
     const now = this.clock.now();
     const available = new Set<string>();
     const results = this.write(() => applyTransitionBatch(ts, now, this.prepare, available));
+    this.signals?.ended(ts);
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
     return results;
   }
@@ -187,7 +189,7 @@ export class SqliteStore implements Store {
     checkTransitions(ts);
     checkClaim(params.claim);
     const claim = params.claim;
-    this.signals?.claimed(claim.workerId, claim.queues);
+    this.signals?.claiming(claim.queues);
     const queues = claim.names.length === 0 ? [] : claim.queues.filter((q) => q.limit > 0);
     if (ts.length === 0) return { results: [], jobs: queues.length === 0 ? [] : await this.claimJobs(claim) };
     const now = this.clock.now();
@@ -197,7 +199,8 @@ export class SqliteStore implements Store {
       rows: queues.length === 0 ? { rows: [], unreadable: [] } : claimRows(claim, queues, now, this.prepare),
     }));
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
-    return { results, jobs: this.failUnreadable(claimedJobs(rows, claim, now), now) };
+    this.signals?.ended(ts);
+    return { results, jobs: this.handOut(claimedJobs(rows, claim, now), now) };
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
