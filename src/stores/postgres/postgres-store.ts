@@ -226,7 +226,8 @@ export class PostgresStore implements Store {
    */
   private async failUnreadable(claimed: ClaimedJob[]): Promise<ClaimedJob[]> {
     const { jobs, fail } = splitUnreadable(claimed, new Date());
-    if (fail.length > 0) await this.applyTransitions({ transitions: fail });
+    // Not failed now (the server went away): they stay reserved until their lease expires, and a later claim fails them.
+    if (fail.length > 0) await this.applyTransitions({ transitions: fail }).catch(() => undefined);
     return jobs;
   }
 

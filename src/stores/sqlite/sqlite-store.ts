@@ -166,7 +166,11 @@ export class SqliteStore implements Store {
    */
   private handOut(claimed: ClaimedJob[], now: number): ClaimedJob[] {
     const { jobs, fail } = splitUnreadable(claimed, new Date(now));
-    if (fail.length > 0) this.write(() => applyTransitionBatch(fail, now, this.prepare, new Set()));
+    try {
+      if (fail.length > 0) this.write(() => applyTransitionBatch(fail, now, this.prepare, new Set()));
+    } catch {
+      // Not failed now (e.g. the file is busy): they stay reserved until their lease expires, and a later claim fails them.
+    }
     this.signals?.claimed(jobs);
     return jobs;
   }
