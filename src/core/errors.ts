@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'INVALID_TIMEZONE',
   'INVALID_TRIGGER',
   'SCHEDULE_NOT_FOUND',
+  'UNREADABLE_JOB',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

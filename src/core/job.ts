@@ -69,6 +69,22 @@ export interface JobRecord {
   /** Set when a schedule produced the job. */
   scheduleName: string | null;
   fireTime: Date | null;
+  /**
+   * Set only when a stored field could not be read (corrupt JSON, a value of
+   * the wrong type or out of docket's range, a newer version's value): the
+   * fields named here hold a stand-in (data and result: the raw stored text;
+   * numbers and dates: a neutral value), so a read never fails. A claim
+   * fails such a job with code `UNREADABLE_JOB` instead of running it.
+   */
+  unreadable?: UnreadableFields;
+}
+
+/** What could not be read of a stored job (see `JobRecord.unreadable`). */
+export interface UnreadableFields {
+  /** JobRecord field names, e.g. `data`, `maxAttempts`. */
+  fields: string[];
+  /** One line per field: what was found. */
+  message: string;
 }
 
 /**

@@ -83,6 +83,10 @@ export const JobSchema = z
     idempotencyKey: z.string().nullable(),
     scheduleName: z.string().nullable(),
     fireTime: isoDate.nullable(),
+    unreadable: z
+      .object({ fields: z.array(z.string()), message: z.string() })
+      .optional()
+      .openapi({ description: 'present only when stored fields could not be read (corrupt JSON, a value out of range): those fields hold stand-ins (data/result: the raw stored text); a claim fails such a job with code UNREADABLE_JOB' }),
   })
   .openapi('Job');
 export type JobView = z.infer<typeof JobSchema>;
@@ -116,6 +120,7 @@ export function jobView(job: JobRecord): JobView {
     idempotencyKey: job.idempotencyKey,
     scheduleName: job.scheduleName,
     fireTime: iso(job.fireTime),
+    ...(job.unreadable ? { unreadable: job.unreadable } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ClaimedJob, JobFailure, JobProgress, JobRecord } from '../../core/job.js';
 import { publicState, type StoredState } from '../../core/job-state.js';
+import { checkJobRecord, quote, readFailure, type FieldProblem } from '../../store/readable-job.js';
 
 /**
  * The job columns every query returns. Timestamps come back as epoch
@@ -90,7 +91,8 @@ export type ClaimRow = Omit<JobRow, 'state' | 'lease_expires_at' | 'worker_id' |
  * waiting), attempt not counted, started_at unchanged.
  */
 export function toClaimedJob(r: ClaimRow, leaseMs: number, workerId: string): ClaimedJob {
-  return {
+  const found: FieldProblem[] = [];
+  return checkJobRecord<ClaimedJob>({
     id: r.id,
     name: r.name,
     queue: r.queue,
@@ -112,11 +114,11 @@ export function toClaimedJob(r: ClaimRow, leaseMs: number, workerId: string): Cl
     cancelRequested: false,
     progress: toProgress(r),
     result: r.result ?? null,
-    error: r.error === null ? null : toFailure(r.error),
+    error: toFailure(r.error, found),
     idempotencyKey: r.idempotency_key,
     scheduleName: r.schedule_name,
     fireTime: date(r.fire_time),
-  };
+  }, found);
 }
 
 function toProgress(r: Pick<JobRow, 'progress_current' | 'progress_total' | 'progress_message' | 'progress_updated_at'>): JobProgress | null {
@@ -159,7 +161,8 @@ export interface JobRow {
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 export function toJobRecord(r: JobRow): JobRecord {
-  return {
+  const found: FieldProblem[] = [];
+  return checkJobRecord({
     id: r.id,
     name: r.name,
     queue: r.queue,
@@ -181,15 +184,23 @@ export function toJobRecord(r: JobRow): JobRecord {
     cancelRequested: r.cancel_requested,
     progress: toProgress(r),
     result: r.result ?? null,
-    error: r.error === null ? null : toFailure(r.error),
+    error: toFailure(r.error, found),
     idempotencyKey: r.idempotency_key,
     scheduleName: r.schedule_name,
     fireTime: date(r.fire_time),
-  };
+  }, found);
 }
 
-function toFailure(f: NonNullable<JobRow['error']>): JobFailure {
-  return { message: f.message, name: f.name, code: f.code ?? null, stack: f.stack ?? null, attempt: f.attempt, at: new Date(f.at) };
+/**
+ * The `error` column (json: the server checked its syntax, not its shape).
+ * A value that is not a failure record (another tool's, a newer version's)
+ * reads as null and is noted in `found` (issue 11).
+ */
+function toFailure(f: JobRow['error'], found: FieldProblem[]): JobFailure | null {
+  if (f === null) return null;
+  const failure = readFailure(f);
+  if (failure === null) found.push({ field: 'error', problem: `${quote(f)} is not a failure record` });
+  return failure;
 }
 
 /** JSON text of a failure as stored in the `error` column (`at` in epoch ms, as the SQLite store keeps it). */

@@ -45,6 +45,7 @@ import type {
 import { buildAdminQueries, toWorkerInfo, type AdminQueries, type WorkerRow } from './admin-queries.js';
 import { Enqueuer } from './enqueue.js';
 import { buildHotQueries, statementPrefix, type HotQueries, type NamedQuery } from './hot-queries.js';
+import { splitUnreadable } from '../../store/readable-job.js';
 import { parseJobId, toClaimedJob, toJobRecord, type ClaimRow, type JobRow } from './job-rows.js';
 import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
@@ -214,8 +215,20 @@ export class PostgresStore implements Store {
       [queues.map((q) => q.queue), queues.map((q) => q.limit), params.names, params.leaseMs, params.workerId, `${randomBytes(12).toString('base64url')}.`],
       'claimJobs',
     );
-    const jobs = rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId));
+    const jobs = await this.failUnreadable(rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId)));
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id));
+  }
+
+  /**
+   * Claimed jobs that cannot be read (readable-job.ts: a value out of
+   * docket's range, an error that is not a failure record) end `failed` with
+   * code UNREADABLE_JOB by a guarded end of their own; the rest are handed out.
+   */
+  private async failUnreadable(claimed: ClaimedJob[]): Promise<ClaimedJob[]> {
+    const { jobs, fail } = splitUnreadable(claimed, new Date());
+    // Not failed now (the server went away): they stay reserved until their lease expires, and a later claim fails them.
+    if (fail.length > 0) await this.applyTransitions({ transitions: fail }).catch(() => undefined);
+    return jobs;
   }
 
   async applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]> {
@@ -238,7 +251,7 @@ export class PostgresStore implements Store {
     const prefix = `${randomBytes(12).toString('base64url')}.`;
     const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
-    return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
+    return { results, jobs: (await this.failUnreadable(jobs)).sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {

@@ -6,7 +6,7 @@ import { newJobRecord } from '../../store/job-record.js';
 import type { EnqueueParams, EnqueueResult, StoreCapabilities } from '../../store/store.js';
 import { INSERT_PARAMS_PER_JOB, SQL } from './queries.js';
 import { SqliteStoreError } from './errors.js';
-import { jsonToJob } from './job-rows.js';
+import { readJobSafely } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 
@@ -76,8 +76,7 @@ export function insertJobs(jobs: NewJob[], data: unknown[], now: number, prepare
       if (inBatch !== undefined) return void duplicates.push([i, inBatch]);
       const held = findKey.get(key) as { job_id: number } | undefined;
       if (held) {
-        const json = prepare(SQL.getJob, true).get(held.job_id) as string | undefined;
-        return void (results[i] = { id: String(held.job_id), created: false, job: json ? jsonToJob(json, now) : null });
+        return void (results[i] = { id: String(held.job_id), created: false, job: readJobSafely(held.job_id, now, prepare) ?? null });
       }
       batchKeys.set(key, i);
     }

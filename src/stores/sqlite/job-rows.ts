@@ -1,5 +1,9 @@
+import type Database from 'better-sqlite3';
 import type { ClaimedJob, JobFailure, JobRecord, JobState } from '../../core/job.js';
 import type { StoredState } from '../../core/job-state.js';
+import { checkJsonText } from '../../core/validate.js';
+import { JOB_JSON } from './queries.js';
+import { checkJobRecord, quote, readFailure, type FieldProblem } from '../../store/readable-job.js';
 
 /** A job row as JOB_JSON renders it (positions match queries.ts). */
 type JobTuple = [
@@ -40,11 +44,14 @@ type StoredFailure = Omit<JobFailure, 'at'> & { at: number };
  * nothing needs to rewrite delayed rows when their time comes.
  */
 export function jsonToJob(json: string, nowMs: number): JobRecord {
-  const t = JSON.parse(json) as JobTuple;
+  return tupleToJob(JSON.parse(json) as JobTuple, nowMs, []);
+}
+
+function tupleToJob(t: JobTuple, nowMs: number, found: FieldProblem[]): JobRecord {
   const stored = t[4];
   // Reserved (held ahead of a free slot by a worker) reads as waiting, with the marker.
   const state: JobState = stored === 'waiting' || stored === 'delayed' ? (t[6] <= nowMs ? 'waiting' : 'delayed') : stored === 'reserved' ? 'waiting' : stored;
-  return {
+  return checkJobRecord({
     id: String(t[0]),
     name: t[1],
     queue: t[2],
@@ -66,11 +73,11 @@ export function jsonToJob(json: string, nowMs: number): JobRecord {
     cancelRequested: t[17] === 1,
     progress: t[21] === null ? null : { current: t[18] ?? 0, total: t[19], message: t[20], updatedAt: new Date(t[21]) },
     result: t[22],
-    error: t[23] === null ? null : toFailure(t[23]),
+    error: toFailure(t[23], found),
     idempotencyKey: t[24],
     scheduleName: t[25],
     fireTime: t[26] === null ? null : new Date(t[26]),
-  };
+  }, found);
 }
 
 /** A row as CLAIMED_JSON renders it (positions match queries.ts). */
@@ -101,7 +108,8 @@ type ClaimedTuple = [
 /** Builds a ClaimedJob (reserved, not started) from one CLAIMED_JSON string and what the claim set. */
 export function jsonToClaimed(json: string, leaseExpiresAt: number, workerId: string): ClaimedJob {
   const t = JSON.parse(json) as ClaimedTuple;
-  return {
+  const found: FieldProblem[] = [];
+  return checkJobRecord<ClaimedJob>({
     id: String(t[0]),
     name: t[1],
     queue: t[2],
@@ -123,15 +131,99 @@ export function jsonToClaimed(json: string, leaseExpiresAt: number, workerId: st
     cancelRequested: false,
     progress: t[15] === null ? null : { current: t[12] ?? 0, total: t[13], message: t[14], updatedAt: new Date(t[15]) },
     result: null,
-    error: t[16] === null ? null : toFailure(t[16]),
+    error: toFailure(t[16], found),
     idempotencyKey: t[17],
     scheduleName: t[18],
     fireTime: t[19] === null ? null : new Date(t[19]),
-  };
+  }, found);
 }
 
-function toFailure(f: StoredFailure): JobFailure {
-  return { message: f.message, name: f.name, code: f.code ?? null, stack: f.stack ?? null, attempt: f.attempt, at: new Date(f.at) };
+/** A stored failure, or null; one that is not a failure record is noted in `found` (and reads as null). */
+function toFailure(f: StoredFailure | null, found: FieldProblem[]): JobFailure | null {
+  if (f === null) return null;
+  const failure = readFailure(f);
+  if (failure === null) found.push({ field: 'error', problem: `${quote(f)} is not a failure record` });
+  return failure;
+}
+
+type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
+
+/** SQLite's JSON functions refusing a stored value (malformed JSON text, a blob, too deep): that row, not the statement, is at fault. */
+export function isUnrenderable(e: unknown): boolean {
+  return e instanceof Error && e.name === 'SqliteError' && (e as { code?: unknown }).code === 'SQLITE_ERROR' && /JSON/.test(e.message);
+}
+
+/**
+ * One job by id, never failing on its content: JOB_JSON (the fast path),
+ * else its raw columns (`rawRowToJob`). Undefined when there is no such job.
+ */
+export function readJobSafely(id: number, nowMs: number, prepare: Prepare): JobRecord | undefined {
+  try {
+    const json = prepare(`SELECT ${JOB_JSON} FROM docket_jobs WHERE id = ?`, true).get(id) as string | undefined;
+    return json === undefined ? undefined : jsonToJob(json, nowMs);
+  } catch (e) {
+    if (!isUnrenderable(e)) throw e;
+  }
+  const row = prepare(`SELECT * FROM docket_jobs WHERE id = ?`).get(id) as RawRow | undefined;
+  return row === undefined ? undefined : rawRowToJob(row, nowMs);
+}
+
+/**
+ * Jobs rendered by `statement` (one JOB_JSON string per row); if one row
+ * cannot be rendered, `ids` (the same rows' ids, same order) are read one by
+ * one with `readJobSafely` instead.
+ */
+export function readJobsSafely(statement: () => string[], ids: () => number[], nowMs: number, prepare: Prepare): JobRecord[] {
+  let rows: string[];
+  try {
+    rows = statement();
+  } catch (e) {
+    if (!isUnrenderable(e)) throw e;
+    return ids().flatMap((id) => readJobSafely(id, nowMs, prepare) ?? []);
+  }
+  return rows.map((json) => jsonToJob(json, nowMs));
+}
+
+/** The columns of a raw row (`SELECT *`), as SQLite holds them: any type in any column. */
+type RawRow = Record<string, unknown>;
+
+/**
+ * The slow, safe reader (issue 11): a row that JOB_JSON cannot render (its
+ * data, result or error is not JSON, or a column holds a blob) is read column
+ * by column and each JSON column parsed on its own, so one bad value marks
+ * one field instead of failing the read. Data and result that do not parse
+ * are returned as their raw text.
+ */
+export function rawRowToJob(r: RawRow, nowMs: number): JobRecord {
+  const found: FieldProblem[] = [];
+  const json = (field: string, v: unknown): unknown => {
+    if (v === null) return null;
+    if (typeof v === 'string') {
+      try {
+        // What docket writes: one JSON value, at most MAX_JSON_DEPTH deep (SQLite's own functions stop at 1,000).
+        checkJsonText(field, v);
+        return JSON.parse(v) as unknown;
+      } catch (e) {
+        found.push({ field, problem: `${quote(v)} is not JSON docket can read (${(e as Error).message})` });
+        return v;
+      }
+    }
+    if (typeof v === 'number') return v;
+    found.push({ field, problem: `${quote(v)} is not JSON text` });
+    return quote(v);
+  };
+  const t: JobTuple = [
+    r.id as number, r.name as string, r.queue as string, json('data', r.data), r.state as StoredState, r.priority as number,
+    r.run_at as number, r.created_at as number, r.started_at as number | null, r.finished_at as number | null,
+    r.attempt as number, r.max_attempts as number, r.timeout_ms as number | null, r.stalls as number,
+    r.lease_token as string | null, r.lease_expires_at as number | null, r.worker_id as string | null, r.cancel_requested as number,
+    r.progress_current as number | null, r.progress_total as number | null, r.progress_message as string | null, r.progress_updated_at as number | null,
+    json('result', r.result), null, r.idempotency_key as string | null, r.schedule_name as string | null, r.fire_time as number | null,
+  ];
+  const error = json('error', r.error);
+  // An error that did not parse is already noted; one that parsed goes through the failure check.
+  if (typeof r.error !== 'string' || error !== r.error) t[23] = error as StoredFailure | null;
+  return tupleToJob(t, nowMs, found);
 }
 
 /** Failures are stored as JSON with `at` in ms. */

@@ -3,7 +3,8 @@ import { InvalidTransitionError } from '../../core/errors.js';
 import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
 import type { PruneParams, CancelResult } from '../../store/store.js';
 import { SQL } from './queries.js';
-import { jsonToJob } from './job-rows.js';
+import type { JobRecord } from '../../core/job.js';
+import { readJobSafely } from './job-rows.js';
 
 /**
  * What an operator (API, dashboard, CLI) or the pruner does to a job. Each
@@ -11,8 +12,8 @@ import { jsonToJob } from './job-rows.js';
  */
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 
-function readJob(id: number, now: number, prepare: Prepare): ReturnType<typeof jsonToJob> {
-  return jsonToJob(prepare(SQL.getJob, true).get(id) as string, now);
+function readJob(id: number, now: number, prepare: Prepare): JobRecord {
+  return readJobSafely(id, now, prepare)!;
 }
 
 /** Held by no worker (waiting, delayed): cancelled at once. Reserved or active: the request is recorded for its worker. */
@@ -31,15 +32,14 @@ export function cancelJob(id: number, reason: string, now: number, prepare: Prep
   return { outcome: 'already_finished', job: readJob(id, now, prepare) };
 }
 
-/** Back to waiting with fresh attempts; returns the job's JOB_JSON, or undefined when it was not finished. */
-export function retryJob(id: number, now: number, prepare: Prepare): string | undefined {
+/** Back to waiting with fresh attempts; returns the job, or undefined when it was not finished. */
+export function retryJob(id: number, now: number, prepare: Prepare): JobRecord | undefined {
   const q = SQL.retryJob;
-  const row = prepare(q.retry, true).get(now, id) as string | undefined;
-  if (row === undefined) return undefined;
+  if (prepare(q.retry, true).get(now, id) === undefined) return undefined;
   // A key released when the job failed is taken back, unless another job holds it now.
   const k = prepare(q.keyOf).get(id) as { idempotency_key: string | null; key_flags: number };
   if (k.idempotency_key !== null) prepare(q.reclaimKey).run(k.idempotency_key, id, k.key_flags & 1, k.key_flags & 2 ? 1 : 0);
-  return row;
+  return readJob(id, now, prepare);
 }
 
 /** Deletes a job that is not running (a reserved one may go: its worker finds the lease gone), with its key unless kept forever. */

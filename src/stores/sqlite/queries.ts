@@ -81,6 +81,18 @@ export const SQL = {
         ORDER BY priority DESC, run_at, id
         LIMIT ?)
       RETURNING ${CLAIMED_JSON}`,
+    // The slow path of a claim that met a row it cannot render (claim.ts): the rows
+    // it would take, one render each, a claim of one row, and that row's raw columns.
+    candidates: `SELECT id FROM docket_jobs INDEXED BY docket_jobs_claim
+      WHERE ${guard('claim')} AND queue = ? AND run_at <= ? AND name IN (SELECT value FROM json_each(?))
+      ORDER BY priority DESC, run_at, id LIMIT ?`,
+    renderClaimed: CLAIMED_JSON,
+    reserveOne: `UPDATE docket_jobs
+      SET state = 'reserved', lease_token = lower(hex(randomblob(16))),
+          lease_expires_at = ?, worker_id = ?, cancel_requested = 0, cancel_reason = NULL
+      WHERE id = ? AND ${guard('claim')}
+      RETURNING lease_token`,
+    rawRow: `SELECT * FROM docket_jobs WHERE id = ?`,
   },
 
   // ---------------------------------------------------------------- applyTransitions
@@ -117,6 +129,12 @@ export const SQL = {
   extendLeases: `UPDATE docket_jobs SET lease_expires_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?
     RETURNING cancel_requested`,
+  /**
+   * Cross-process cancel (cross-process-signals.ts): the jobs this store
+   * handed out, by primary key: their lease token and cancel flag. Run only
+   * after another connection committed.
+   */
+  heldCancelState: `SELECT id, lease_token, cancel_requested FROM docket_jobs WHERE id IN (SELECT value FROM json_each(?))`,
   saveProgress: `UPDATE docket_jobs
     SET progress_current = ?, progress_total = ?, progress_message = ?, progress_updated_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?`,
@@ -160,14 +178,14 @@ export const SQL = {
           worker_id = NULL, cancel_requested = 0, cancel_reason = NULL, result = NULL,
           progress_current = NULL, progress_total = NULL, progress_message = NULL, progress_updated_at = NULL
       WHERE id = ? AND ${guard('retry')}
-      RETURNING ${JOB_JSON}`,
+      RETURNING id`,
     keyOf: `SELECT idempotency_key, key_flags FROM docket_jobs WHERE id = ?`,
     /** A released key is taken back unless another job holds it by now. */
     reclaimKey: `INSERT OR IGNORE INTO docket_idempotency_keys (key, job_id, keep_forever, release_on_failure) VALUES (?, ?, ?, ?)`,
   },
   /** Only a job still in the future: a delayed job whose time has come already reads as waiting. */
   promoteJob: `UPDATE docket_jobs SET state = 'waiting', run_at = ? WHERE id = ? AND ${guard('promote')} AND run_at > ?
-    RETURNING ${JOB_JSON}`,
+    RETURNING id`,
   deleteJob: {
     state: `SELECT state FROM docket_jobs WHERE id = ?`,
     delete: `DELETE FROM docket_jobs WHERE id = ? AND state <> 'active'`,
@@ -246,7 +264,7 @@ export interface ListJobsFilter {
  * finished index, then sorted; otherwise walk ids newest first (a queue's by
  * the queue index), where unfinished jobs, the newest, are found at once.
  */
-export function listJobsSql(f: ListJobsFilter): string {
+export function listJobsSql(f: ListJobsFilter, columns: string = JOB_JSON): string {
   const where: string[] = [];
   let index: string;
   const onlyFinished = f.states !== null && [...f.states].every((s) => FINISHED.has(s));
@@ -264,7 +282,7 @@ export function listJobsSql(f: ListJobsFilter): string {
   if (f.search) where.push('instr(data, @search) > 0');
   if (f.cursor) where.push(f.order === 'desc' ? 'id < @cursor' : 'id > @cursor');
   const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  return `SELECT ${JOB_JSON} FROM docket_jobs ${index} ${clause} ORDER BY id ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
+  return `SELECT ${columns} FROM docket_jobs ${index} ${clause} ORDER BY id ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
 }
 
 function stateCondition(state: string): string {

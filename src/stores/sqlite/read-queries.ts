@@ -3,7 +3,7 @@ import { JOB_STATES, type JobState } from '../../core/job.js';
 import { emptyCounts, type JobPage, type ListJobsParams, type QueueCounts, type QueueInfo } from '../../store/store.js';
 import { checkList, invalid } from '../../store/input.js';
 import { listJobsSql, SQL } from './queries.js';
-import { jsonToJob } from './job-rows.js';
+import { readJobsSafely } from './job-rows.js';
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
 
@@ -14,7 +14,7 @@ export function listJobs(p: ListJobsParams, now: number, prepare: Prepare): JobP
   const cursor = p.cursor == null ? null : decodeCursor(p.cursor);
   if (states !== null && states.size === 0) return { jobs: [], nextCursor: null };
   const search = typeof p.search === 'string' && p.search !== '' ? p.search : undefined;
-  const sql = listJobsSql({
+  const filter = {
     queue: p.queue !== undefined,
     name: p.name !== undefined,
     states: states !== null && states.size < JOB_STATES.length ? states : null,
@@ -24,7 +24,8 @@ export function listJobs(p: ListJobsParams, now: number, prepare: Prepare): JobP
     scheduleName: p.scheduleName !== undefined,
     cursor: cursor !== null,
     order,
-  });
+  };
+  const sql = listJobsSql(filter);
   const bind: Record<string, unknown> = { limit: p.limit + 1 };
   if (p.queue !== undefined) bind.queue = p.queue;
   if (p.name !== undefined) bind.name = p.name;
@@ -34,10 +35,10 @@ export function listJobs(p: ListJobsParams, now: number, prepare: Prepare): JobP
   if (search !== undefined) bind.search = search;
   if (p.scheduleName !== undefined) bind.scheduleName = p.scheduleName;
   if (cursor !== null) bind.cursor = cursor;
-  const rows = prepare(sql, true).all(bind) as string[];
-  const more = rows.length > p.limit;
-  if (more) rows.pop();
-  const jobs = rows.map((json) => jsonToJob(json, now));
+  // A row that cannot be rendered does not fail the page: the page's ids are read one by one instead.
+  const jobs = readJobsSafely(() => prepare(sql, true).all(bind) as string[], () => prepare(listJobsSql(filter, 'id'), true).all(bind) as number[], now, prepare);
+  const more = jobs.length > p.limit;
+  if (more) jobs.pop();
   const last = jobs.at(-1);
   return { jobs, nextCursor: more && last ? encodeCursor(last.id) : null };
 }

@@ -31,7 +31,9 @@ import type {
 } from '../../store/store.js';
 import type { ClaimFireParams, ClaimFireResult, DueSchedules, ScheduleFire, ScheduleRecord, TriggerScheduleResult, UpsertSchedulesParams, UpsertSchedulesResult } from '../../store/schedule-store.js';
 import { SqliteEnqueuer } from './enqueue.js';
+import { CrossProcessSignals } from './cross-process-signals.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
+import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
@@ -40,7 +42,7 @@ import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './job-stats.js';
 import { jobTimeline } from './job-timeline.js';
 import { SqliteSchedules } from './schedules.js';
-import { jsonToJob, parseJobId } from './job-rows.js';
+import { parseJobId, readJobSafely, readJobsSafely } from './job-rows.js';
 import { claimedJobs, claimRows } from './claim.js';
 import { applyTransitionBatch, rescue } from './transitions.js';
 import { readDiagnostics, type SqliteDiagnostics } from './diagnostics.js';
@@ -76,6 +78,9 @@ export class SqliteStore implements Store {
   /** Store.enqueue (enqueue.ts): checked per call, concurrent calls grouped into one transaction. */
   private readonly enqueuer = new SqliteEnqueuer({ capabilities: this.capabilities, prepare: this.prepare, write: (fn) => this.write(fn), now: () => this.clock.now(), jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }) });
 
+  /** Push between processes on one file (PRAGMA data_version), while someone subscribes; null for ":memory:". */
+  private readonly signals: CrossProcessSignals | null;
+
   constructor(options: SqliteStoreOptions) {
     const o = resolveSqliteOptions(options);
     this.clock = o.clock;
@@ -90,6 +95,15 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw new SqliteStoreError(`sqlite: cannot open ${o.path}: ${(e as Error).message}`, { path: o.path }, { cause: e });
     }
+    this.signals =
+      o.path === ':memory:' || o.path === ''
+        ? null
+        : new CrossProcessSignals({
+            clock: this.clock,
+            prepare: this.prepare,
+            dataVersion: () => this.st('PRAGMA data_version', true).get() as number,
+            emit: (n) => this.emit(n),
+          });
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -101,6 +115,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
+    this.signals?.stop();
     this.statements.clear();
     this.listeners.clear();
     db?.close();
@@ -112,7 +127,11 @@ export class SqliteStore implements Store {
 
   subscribe(listener: (notification: StoreNotification) => void): () => void {
     this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    if (this.db) this.signals?.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.signals?.stop();
+    };
   }
 
   /** Connection settings and schema version, for `docket doctor` and tests. */
@@ -134,9 +153,26 @@ export class SqliteStore implements Store {
       const probe = this.st(SQL.claimJobs.anyRunnable, true);
       return params.queues.filter((q) => q.limit > 0 && probe.get(q.queue, now) !== undefined);
     });
+    this.signals?.claiming(params.queues);
     if (queues.length === 0) return [];
     const rows = this.write(() => claimRows(params, queues, now, this.prepare));
-    return claimedJobs(rows, params, now);
+    return this.handOut(claimedJobs(rows, params, now), now);
+  }
+
+  /**
+   * The jobs a claim took, to hand out. Those that cannot be read (readable-job.ts) end `failed`
+   * with code UNREADABLE_JOB, in a transaction of their own (rare: the
+   * claim's own transaction stays as short as ever); the rest are handed out.
+   */
+  private handOut(claimed: ClaimedJob[], now: number): ClaimedJob[] {
+    const { jobs, fail } = splitUnreadable(claimed, new Date(now));
+    try {
+      if (fail.length > 0) this.write(() => applyTransitionBatch(fail, now, this.prepare, new Set()));
+    } catch {
+      // Not failed now (e.g. the file is busy): they stay reserved until their lease expires, and a later claim fails them.
+    }
+    this.signals?.claimed(jobs);
+    return jobs;
   }
 
   async applyTransitions(params: { transitions: LeasedTransition[] }): Promise<TransitionResult[]> {
@@ -146,6 +182,7 @@ export class SqliteStore implements Store {
     const now = this.clock.now();
     const available = new Set<string>();
     const results = this.write(() => applyTransitionBatch(ts, now, this.prepare, available));
+    this.signals?.ended(ts);
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
     return results;
   }
@@ -156,16 +193,18 @@ export class SqliteStore implements Store {
     checkTransitions(ts);
     checkClaim(params.claim);
     const claim = params.claim;
+    this.signals?.claiming(claim.queues);
     const queues = claim.names.length === 0 ? [] : claim.queues.filter((q) => q.limit > 0);
     if (ts.length === 0) return { results: [], jobs: queues.length === 0 ? [] : await this.claimJobs(claim) };
     const now = this.clock.now();
     const available = new Set<string>();
     const { results, rows } = this.write(() => ({
       results: applyTransitionBatch(ts, now, this.prepare, available),
-      rows: queues.length === 0 ? [] : claimRows(claim, queues, now, this.prepare),
+      rows: queues.length === 0 ? { rows: [], unreadable: [] } : claimRows(claim, queues, now, this.prepare),
     }));
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
-    return { results, jobs: claimedJobs(rows, claim, now) };
+    this.signals?.ended(ts);
+    return { results, jobs: this.handOut(claimedJobs(rows, claim, now), now) };
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<ExtendLeasesResult> {
@@ -225,16 +264,16 @@ export class SqliteStore implements Store {
     const id = parseJobId(params.jobId);
     if (id === null) return null;
     const now = this.clock.now();
-    const json = this.write(() => retryJob(id, now, this.prepare));
-    return json === undefined ? null : this.available(jsonToJob(json, now));
+    const job = this.write(() => retryJob(id, now, this.prepare));
+    return job === undefined ? null : this.available(job);
   }
 
   async promoteJob(params: { jobId: string }): Promise<JobRecord | null> {
     const id = parseJobId(params.jobId);
     if (id === null) return null;
     const now = this.clock.now();
-    const json = this.write(() => this.st(SQL.promoteJob, true).get(now, id, now) as string | undefined);
-    return json === undefined ? null : this.available(jsonToJob(json, now));
+    const job = this.write(() => (this.st(SQL.promoteJob, true).get(now, id, now) === undefined ? undefined : readJobSafely(id, now, this.prepare)));
+    return job === undefined ? null : this.available(job);
   }
 
   async deleteJob(params: { jobId: string }): Promise<boolean> {
@@ -263,10 +302,9 @@ export class SqliteStore implements Store {
     if (ids.length === 0) return [];
     return this.read(() => {
       const now = this.clock.now();
-      const byId = new Map((this.st(SQL.getJobs, true).all(JSON.stringify(ids)) as string[]).map((json) => {
-        const job = jsonToJob(json, now);
-        return [Number(job.id), job] as const;
-      }));
+      const list = JSON.stringify(ids);
+      const jobs = readJobsSafely(() => this.st(SQL.getJobs, true).all(list) as string[], () => ids, now, this.prepare);
+      const byId = new Map(jobs.map((job) => [Number(job.id), job] as const));
       // In the order asked for; unknown ids are left out.
       return ids.flatMap((id) => byId.get(id) ?? []);
     });
@@ -352,8 +390,7 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------------ plumbing
 
   private readJob(id: number, now: number): JobRecord | null {
-    const json = this.st(SQL.getJob, true).get(id) as string | undefined;
-    return json === undefined ? null : jsonToJob(json, now);
+    return readJobSafely(id, now, this.prepare) ?? null;
   }
 
   /** A statement prepared once per store object (pluck: the first column only). */

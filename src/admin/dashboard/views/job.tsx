@@ -49,6 +49,18 @@ export function JobDetail(props: { view: ViewContext; job: JobRecord; now: Date 
           ) : null}
         </div>
       ) : null}
+      {job.unreadable ? (
+        <section class="card error-box" data-field="unreadable">
+          <h2>
+            Unreadable <code class="code">UNREADABLE_JOB</code>
+          </h2>
+          <p>
+            Stored fields docket cannot read ({job.unreadable.fields.join(', ')}); they are shown as stored or as a stand-in. A
+            worker fails such a job instead of running it.
+          </p>
+          <p data-field="unreadable-message">{job.unreadable.message}</p>
+        </section>
+      ) : null}
       {job.progress ? <Progress job={job} /> : null}
       <div class="grid2">
         <section class="card">
