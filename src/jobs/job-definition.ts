@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_PRIORITY, DEFAULT_QUEUE, jobOptionsSchema, parseOrThrow, resolveRetryPolicy, type JobOptionsInput } from '../core/config.js';
 import { DocketError, UnknownJobError, ValidationError } from '../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, type RetryPolicy } from '../core/next-state.js';
-import { assertName } from '../core/validate.js';
+import { assertName, checkJsonValue } from '../core/validate.js';
 import type { JobContext } from '../worker/job-context.js';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema.js';
 
@@ -125,15 +125,14 @@ function resolveHandlerModule(name: string, spec: HandlerModule): HandlerModuleR
   if (typeof exportName !== 'string' || exportName === '') {
     throw new ValidationError('INVALID_OPTION', `jobs.${name}.handler.export`, `jobs.${name}.handler.export must be a non-empty string`);
   }
-  let optionsJson: string | undefined;
-  try {
-    optionsJson = options === undefined ? undefined : JSON.stringify(options);
-  } catch {
-    optionsJson = undefined;
+  if (options !== undefined) {
+    try {
+      checkJsonValue(`jobs.${name}.handler.options`, options);
+    } catch (error) {
+      throw new ValidationError('INVALID_OPTION', `jobs.${name}.handler.options`, `jobs.${name}.handler.options must be plain JSON (they cross to a thread or process): ${(error as Error).message}`);
+    }
   }
-  if (options !== undefined && optionsJson === undefined) {
-    throw new ValidationError('INVALID_OPTION', `jobs.${name}.handler.options`, `jobs.${name}.handler.options must be JSON (they cross to a thread or process)`);
-  }
+  const optionsJson = options === undefined ? undefined : JSON.stringify(options);
   return Object.freeze({ url, exportName, options: optionsJson === undefined ? undefined : (JSON.parse(optionsJson) as unknown) });
 }
 

@@ -1,5 +1,6 @@
 // Handler modules for the isolation tests: loaded in a worker thread or a child process (TypeScript,
 // so also the test that `.ts` handler modules work in development).
+import { threadId } from 'node:worker_threads';
 import { PermanentError } from '../../../core/errors.js';
 import type { JobContext } from '../../job-context.js';
 
@@ -12,9 +13,9 @@ export async function echo(data: { value: unknown }, ctx: JobContext): Promise<u
 
 export async function noop(): Promise<void> {}
 
-export function pid(): { pid: number; threadId: number } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return { pid: process.pid, threadId: (globalThis as { __threadId?: number }).__threadId ?? 0 };
+/** Which thread or process ran it. */
+export function whereAmI(): string {
+  return `${process.pid}:${threadId}`;
 }
 
 /** Ignores its signal forever (until its thread or process is ended). */
