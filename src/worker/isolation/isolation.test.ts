@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AdminMetrics } from '../../admin/api/metrics.js';
 import { Docket } from '../../docket.js';
 import type { DocketEventName, DocketEvents } from '../../runtime/events.js';
 import { createTestDocket } from '../../testing/index.js';
@@ -181,6 +182,17 @@ describe('isolation thread: CPU-bound handlers', () => {
     const warning = lines.find((l) => typeof l.msg === 'string' && l.msg.includes('event loop was blocked'));
     expect(warning).toMatchObject({ level: 40, jobs: [{ jobId: job.id, job: 'loop-hog' }] });
     expect(warning!.msg).toContain('lease');
+  });
+
+  it('CPU time and peak memory reach the metrics', async () => {
+    const docket = setup();
+    const metrics = new AdminMetrics(docket);
+    const busy = docket.defineJob('busy', { isolation: 'thread', handler: mod('busy') });
+    await docket.start();
+    await (await busy.enqueue({ ms: 50 })).wait(WAIT);
+    const { body } = await metrics.render();
+    expect(body).toMatch(/docket_job_cpu_seconds_count\{queue="default",name="busy",isolation="thread"\} 1/);
+    expect(body).toMatch(/docket_job_peak_memory_bytes_count\{queue="default",name="busy",isolation="thread"\} 1/);
   });
 
   it('a module handler runs in-process too, with its options', async () => {
