@@ -5,7 +5,10 @@ import { DocketError, UnknownJobError, ValidationError } from '../core/errors.js
 import { DEFAULT_MAX_ATTEMPTS, type RetryPolicy } from '../core/next-state.js';
 import { assertName, checkJsonValue } from '../core/validate.js';
 import type { JobContext } from '../worker/job-context.js';
+import { importHandler, type HandlerModuleRef } from './handler-module.js';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema.js';
+
+export type { HandlerModuleRef } from './handler-module.js';
 
 export type JobHandler<TData, TResult> = (data: TData, ctx: JobContext) => Promise<TResult> | TResult;
 
@@ -24,13 +27,6 @@ export interface HandlerModule {
   module: string | URL;
   export?: string;
   options?: unknown;
-}
-
-/** A resolved HandlerModule: an absolute file URL. */
-export interface HandlerModuleRef {
-  readonly url: string;
-  readonly exportName: string;
-  readonly options: unknown;
 }
 
 /** What `docket.defineJob(name, …)` takes. */
@@ -146,16 +142,6 @@ function lazyModuleHandler<TData, TResult>(ref: HandlerModuleRef): JobHandler<TD
     }) as Promise<JobHandler<TData, TResult>>;
     return (await loaded)(data, ctx);
   };
-}
-
-/** Imports a module handler (the same rule in-process, in a thread and in a child process). */
-export async function importHandler(ref: HandlerModuleRef): Promise<JobHandler<unknown, unknown>> {
-  const mod = (await import(ref.url)) as Record<string, unknown>;
-  const fn = mod[ref.exportName];
-  if (typeof fn !== 'function') {
-    throw new TypeError(`${ref.url} has no exported function "${ref.exportName}" (exports: ${Object.keys(mod).join(', ') || 'none'})`);
-  }
-  return fn as JobHandler<unknown, unknown>;
 }
 
 /** The job definitions of one Docket, by name. */

@@ -10,8 +10,7 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { pino } from 'pino';
 import { AbortReason } from '../../core/errors.js';
-import { importHandler, type HandlerModuleRef } from '../../jobs/job-definition.js';
-import type { JobHandler } from '../../jobs/job-definition.js';
+import { importHandler, type HandlerModuleRef } from '../../jobs/handler-module.js';
 import { createJobContext, type ProgressInput } from '../job-context.js';
 import { serializeError, type HostMessage, type ParentMessage } from './protocol.js';
 import { UsageMeter } from './usage-meter.js';
@@ -24,10 +23,11 @@ function post(message: HostMessage): void {
   else process.send?.(message);
 }
 
-const handlers = new Map<string, Promise<JobHandler<unknown, unknown>>>();
+type Handler = Awaited<ReturnType<typeof importHandler>>;
+const handlers = new Map<string, Promise<Handler>>();
 
 /** Imports once per module and export; a `.ts` module without a loader gets tsx (development). */
-function load(ref: HandlerModuleRef): Promise<JobHandler<unknown, unknown>> {
+function load(ref: HandlerModuleRef): Promise<Handler> {
   const key = `${ref.url}#${ref.exportName}`;
   let loaded = handlers.get(key);
   if (!loaded) {
@@ -63,7 +63,7 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
   let reply: HostMessage;
   try {
     const handler = await load(message.handler);
-    const value = await handler(job.data, ctx);
+    const value = await handler(job.data as never, ctx);
     let resultJson: string | undefined;
     try {
       resultJson = value === undefined ? undefined : JSON.stringify(value);
