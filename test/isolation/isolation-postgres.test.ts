@@ -1,10 +1,10 @@
 import { afterEach, expect, it } from 'vitest';
-import type { Docket } from '../../docket.js';
-import { describePostgres } from '../../stores/postgres/test-support/pg-test.js';
-import { createTestDocket } from '../../testing/index.js';
+import type { Docket } from '../../src/docket.js';
+import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
+import { createTestDocket } from '../../src/testing/index.js';
 
 // Isolation is worker-side: the same on every store. One smoke test on PostgreSQL.
-const HANDLERS = new URL('./test-support/handlers.ts', import.meta.url);
+const HANDLERS = new URL('../../src/worker/isolation/test-support/handlers.ts', import.meta.url);
 const dockets: Docket[] = [];
 afterEach(async () => {
   for (const d of dockets.splice(0)) await d.close({ graceMs: 0 });
