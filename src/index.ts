@@ -1,8 +1,8 @@
 // The public surface of `docket`: explicit named exports only.
 
 export { Docket, type DocketOptions, type EnqueueCallOptions, type EnqueuedJob, type JobHandle, type ListJobsQuery, type WaitOptions } from './docket.js';
-export { DocketEventEmitter, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase, type ScheduleEventBase, type ScheduleFireRange } from './runtime/events.js';
-export type { DefineJobOptions, JobDefinition, JobHandler } from './jobs/job-definition.js';
+export { DocketEventEmitter, type AttemptUsage, type DocketEventName, type DocketEvents, type DocketListener, type JobEventBase, type ScheduleEventBase, type ScheduleFireRange } from './runtime/events.js';
+export type { DefineJobOptions, HandlerModule, Isolation, JobDefinition, JobHandler } from './jobs/job-definition.js';
 export type { CancelRequestResult, JobAdmin, JobAdminApi, RunNowResult } from './jobs/job-admin.js';
 export type { StandardSchemaV1 } from './jobs/standard-schema.js';
 export type { JobContext } from './worker/job-context.js';
@@ -13,12 +13,14 @@ export {
   AbortReason,
   DocketError,
   ERROR_CODES,
+  HandlerCrashedError,
   InvalidTransitionError,
   JobCancelledError,
   JobFailedError,
   JobNotFoundError,
   JobTimeoutError,
   LeaseLostError,
+  OutOfMemoryError,
   ScheduleNotFoundError,
   PermanentError,
   isPermanentError,
@@ -41,6 +43,8 @@ export type { Backoff, RetryPolicy } from './core/next-state.js';
 export {
   DEFAULT_CANCEL_GRACE_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_EVENT_LOOP_LAG_WARN_MS,
+  DEFAULT_RECYCLE_AFTER_JOBS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_PAYLOAD_BYTES,

@@ -11,7 +11,6 @@ import { keys, RedisCache, SqliteCache, TTL, type Cache } from './cache.js';
 import type { PrecomputeConfig } from './config.js';
 import { computeFestivals, computePanchang, localDate, TIMEZONE } from './panchang.js';
 import { definePrecomputeJob, PRECOMPUTE_JOB, precomputeInput } from './precompute-job.js';
-import { PanchangTables } from './pg-tables.js';
 
 export const SCHEDULE_NAME = 'precompute_panchangam';
 
@@ -43,8 +42,8 @@ export function createPrecomputeApp(config: PrecomputeConfig, options: { clock?:
     scheduler: { enabled: config.schedEnabled }, // SCHED_ENABLED=false: this process fires nothing
   });
   const cache: Cache = config.redisUrl ? new RedisCache(config.redisUrl) : new SqliteCache(config.dbPath, docket.clock);
-  let tables: PanchangTables | null = null; // opened at start() when DATABASE_URL is set
-  const precompute = definePrecomputeJob(docket, cache, () => tables);
+  // The job runs in a worker thread and opens its own cache and PostgreSQL connections there.
+  const precompute = definePrecomputeJob(docket, config);
   const defaults = { cityPrecompute: config.cityPrecompute, days: config.precomputeDays };
   const [hour, minute] = config.precomputeTime.split(':').map(Number);
   const cron = `${minute} ${hour} * * *`;
@@ -129,7 +128,6 @@ export function createPrecomputeApp(config: PrecomputeConfig, options: { clock?:
     cache,
     http,
     async start() {
-      if (config.databaseUrl) tables = await PanchangTables.open(config.databaseUrl);
       if (config.schedEnabled) {
         await docket.schedule(SCHEDULE_NAME, { cron, timezone: TIMEZONE }, { job: precompute, data: defaults, maxRunning: 1 });
       }
@@ -138,7 +136,6 @@ export function createPrecomputeApp(config: PrecomputeConfig, options: { clock?:
     async close() {
       await docket.close();
       await cache.close();
-      await tables?.close();
     },
   };
 }

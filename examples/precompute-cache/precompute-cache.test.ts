@@ -211,7 +211,7 @@ describe('precompute-cache schedule (ManualClock)', { timeout: 60_000 }, () => {
     expect(config.precomputeTime).toBe('02:30');
     let app = createPrecomputeApp(config, { clock, logger: false });
     await app.start();
-    const completed = () => new Promise<{ jobId: string }>((resolve) => app.docket.once('job:completed', resolve));
+    const completed = () => new Promise<{ jobId: string; usage: { isolation: string } | null }>((resolve) => app.docket.once('job:completed', resolve));
     // Moves the clock, then lets the scheduler pass that a due timer started finish.
     const advance = async (ms: number) => {
       await clock.advance(ms);
@@ -222,7 +222,7 @@ describe('precompute-cache schedule (ManualClock)', { timeout: 60_000 }, () => {
     await advance(59 * 60_000);
     expect((await app.docket.listJobs({ name: 'precompute_panchangam' })).jobs).toHaveLength(0); // 02:29 IST: not yet
     await advance(60_000); // 02:30 IST = 21:00 UTC
-    await done;
+    expect((await done).usage?.isolation).toBe('thread'); // CPU-bound: run in a worker thread
     expect(await app.cache.keys('panchangam:mumbai:')).toEqual(['panchangam:mumbai:2026-01-15', 'panchangam:mumbai:2026-01-16']);
     expect(await app.cache.keys('festivals:delhi:')).toEqual(['festivals:delhi:2026:01']);
     expect(await app.cache.ttl('panchangam:mumbai:2026-01-15')).toBe(7 * DAY_S);

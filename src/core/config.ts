@@ -124,6 +124,16 @@ const workerSchema = z
     cancelGraceMs: ms.optional(),
     progressFlushMs: ms.optional(),
     id: z.string().min(1).max(200).optional(),
+    /** Log a warning naming the running in-process jobs when the event loop lags this long (0: off). */
+    eventLoopLagWarnMs: ms.optional(),
+    /** Isolated handlers (threads, child processes): when a thread or process is replaced by a fresh one. */
+    isolation: z
+      .object({
+        recycleAfterJobs: z.number().int().positive().optional(),
+        recycleAboveMb: z.number().int().positive().nullable().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -161,7 +171,20 @@ export interface WorkerConfig {
   cancelGraceMs: number;
   progressFlushMs: number;
   id: string | null;
+  eventLoopLagWarnMs: number;
+  isolation: IsolationConfig;
 }
+
+/** How the worker recycles the threads and child processes that run isolated handlers. */
+export interface IsolationConfig {
+  /** A thread or process is replaced after running this many jobs. */
+  recycleAfterJobs: number;
+  /** ... or when, after a job, its V8 heap (thread) or RSS (process) is above this many MB (null: never). */
+  recycleAboveMb: number | null;
+}
+
+export const DEFAULT_RECYCLE_AFTER_JOBS = 1_000;
+export const DEFAULT_EVENT_LOOP_LAG_WARN_MS = 1_000;
 
 export interface MaintenanceConfig {
   enabled: boolean;
@@ -214,6 +237,11 @@ export function resolveCoreConfig(input: unknown): CoreConfig {
       cancelGraceMs: w.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
       progressFlushMs: w.progressFlushMs ?? DEFAULT_PROGRESS_FLUSH_MS,
       id: w.id ?? null,
+      eventLoopLagWarnMs: w.eventLoopLagWarnMs ?? DEFAULT_EVENT_LOOP_LAG_WARN_MS,
+      isolation: {
+        recycleAfterJobs: w.isolation?.recycleAfterJobs ?? DEFAULT_RECYCLE_AFTER_JOBS,
+        recycleAboveMb: w.isolation?.recycleAboveMb ?? null,
+      },
     },
     maintenance: {
       enabled: m.enabled ?? true,

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'INVALID_TRIGGER',
   'SCHEDULE_NOT_FOUND',
   'UNREADABLE_JOB',
+  'OUT_OF_MEMORY',
+  'HANDLER_CRASHED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -119,8 +121,31 @@ export class WaitTimeoutError extends DocketError {
 
 /** What a timed-out attempt records as its failure (the attempt is retried like any failure). */
 export class JobTimeoutError extends DocketError {
-  constructor(readonly jobId: string, readonly timeoutMs: number) {
-    super('JOB_TIMEOUT', `job ${jobId} timed out after ${timeoutMs} ms`, { jobId, timeoutMs });
+  /** `detail`: what happened to a handler that ignored its signal (its thread or process was terminated). */
+  constructor(readonly jobId: string, readonly timeoutMs: number, detail?: string) {
+    super('JOB_TIMEOUT', `job ${jobId} timed out after ${timeoutMs} ms${detail ? `; ${detail}` : ''}`, { jobId, timeoutMs });
+  }
+}
+
+/**
+ * An isolated handler (worker thread or child process) went over its job
+ * definition's `memoryLimitMb`: its thread or process was ended, the attempt
+ * fails (retried per policy); the worker and its other jobs carry on.
+ */
+export class OutOfMemoryError extends DocketError {
+  constructor(readonly jobId: string, readonly memoryLimitMb: number | null, detail: string) {
+    super('OUT_OF_MEMORY', `job ${jobId} ran out of memory${memoryLimitMb ? ` (limit ${memoryLimitMb} MB)` : ''}: ${detail}`, { jobId, memoryLimitMb });
+  }
+}
+
+/**
+ * An isolated handler's thread or process ended under it: `process.exit`,
+ * an uncaught exception outside the handler's promise, a native crash or a
+ * kill. The attempt fails (retried per policy); the worker carries on.
+ */
+export class HandlerCrashedError extends DocketError {
+  constructor(readonly jobId: string, message: string, details: Record<string, unknown> = {}) {
+    super('HANDLER_CRASHED', `job ${jobId}: ${message}`, { jobId, ...details });
   }
 }
 

@@ -9,6 +9,23 @@ export interface JobEventBase {
 }
 
 /**
+ * What an isolated attempt (worker thread or child process) used, measured
+ * where it ran. `cpuMs`: CPU time of its thread (thread) or process (process)
+ * during the attempt. `peakHeapBytes`: the V8 heap's high-water mark during the
+ * attempt (sampled every 50 ms while its event loop is free, and at the end).
+ * `peakRssBytes`: the child process's peak RSS (its lifetime peak, so an upper
+ * bound when the process ran earlier jobs); null for threads, which share the
+ * worker's RSS. Null on the events of in-process attempts, and of attempts whose
+ * thread or process was ended under them.
+ */
+export interface AttemptUsage {
+  isolation: 'thread' | 'process';
+  cpuMs: number;
+  peakHeapBytes: number;
+  peakRssBytes: number | null;
+}
+
+/**
  * The typed `noun:verb` events a Docket emits, in-process only. Job events
  * come from the process that did the thing (the worker that ran the job, the
  * caller that enqueued or cancelled it); other processes see the store.
@@ -24,10 +41,10 @@ export interface DocketEvents {
   /** Coalesced: emitted when progress is written, at most every `worker.progressFlushMs`. */
   'job:progress': JobEventBase & { progress: Omit<JobProgress, 'updatedAt'> };
   /** `result` is the value the handler returned (what is stored is its JSON). */
-  'job:completed': JobEventBase & { attempt: number; result: unknown; durationMs: number };
+  'job:completed': JobEventBase & { attempt: number; result: unknown; durationMs: number; usage: AttemptUsage | null };
   /** `durationMs` (here and on job:failed): the attempt's run time as its worker measured it, as on job:completed. */
-  'job:retrying': JobEventBase & { attempt: number; error: JobFailure; delayMs: number; durationMs: number };
-  'job:failed': JobEventBase & { attempt: number; error: JobFailure; durationMs: number };
+  'job:retrying': JobEventBase & { attempt: number; error: JobFailure; delayMs: number; durationMs: number; usage: AttemptUsage | null };
+  'job:failed': JobEventBase & { attempt: number; error: JobFailure; durationMs: number; usage: AttemptUsage | null };
   'job:cancelled': JobEventBase & { reason: string };
   'job:snoozed': JobEventBase & { attempt: number; delayMs: number };
   /** Graceful shutdown put an unfinished job straight back to `waiting`. */

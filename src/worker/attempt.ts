@@ -1,12 +1,16 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { AbortReason, JobTimeoutError, ValidationError } from '../core/errors.js';
+import { AbortReason, HandlerCrashedError, JobTimeoutError, OutOfMemoryError, ValidationError } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
 import { decideNextState, toFailure } from '../core/next-state.js';
 import type { AttemptOutcome } from '../core/outcome.js';
 import { checkJsonText } from '../core/validate.js';
 import type { JobDefinition } from '../jobs/job-definition.js';
+import type { AttemptUsage } from '../runtime/events.js';
 import { createJobContext, type JobContext, type ProgressInput } from './job-context.js';
+import type { HostExit } from './isolation/host-handle.js';
+import type { Isolation, IsolatedRun } from './isolation/isolation.js';
+import { deserializeError, type HostMessage } from './isolation/protocol.js';
 
 export type AbortKind = AbortReason['kind'];
 
@@ -22,6 +26,8 @@ export interface AttemptDeps {
    * "nothing to apply" (the lease was lost).
    */
   onSettled(attempt: Attempt, outcome: AttemptOutcome | null, result: unknown): void;
+  /** Threads and child processes for isolated handlers, and the lag watch for in-process ones (absent: everything in-process). */
+  isolation?: Isolation;
 }
 
 /**
@@ -42,6 +48,8 @@ export class Attempt {
   /** What was decided (null: nothing to record, the lease was lost), and the handler's value for events. */
   outcome: AttemptOutcome | null = null;
   result: unknown = undefined;
+  /** CPU time and peak memory of an isolated attempt, once its handler returned (null in-process). */
+  usage: AttemptUsage | null = null;
   /**
    * Made on first use: most handlers of a busy worker never look at their
    * signal, and an AbortController costs more than the rest of an attempt.
@@ -51,6 +59,9 @@ export class Attempt {
   private timeoutTimer: TimerHandle | null = null;
   private graceTimer: TimerHandle | null = null;
   private cancelReason = 'cancelled';
+  /** The job running in a thread or child process (isolation 'thread' / 'process'). */
+  private isolated: IsolatedRun | null = null;
+  private killTimer: TimerHandle | null = null;
 
   constructor(
     readonly job: ClaimedJob,
@@ -78,7 +89,53 @@ export class Attempt {
       const ms = job.timeoutMs;
       this.timeoutTimer = deps.clock.setTimeout(() => this.abort('timeout', `job timed out after ${ms} ms`), ms);
     }
-    void this.execute(def, createJobContext(job, this, deps.logger));
+    if (def.isolation !== 'in-process' && deps.isolation) {
+      this.isolated = deps.isolation.run(job, def, { message: (m) => this.fromHost(m), exited: (e) => this.hostExited(e) });
+      return;
+    }
+    deps.isolation?.inProcessStarted(job);
+    void this.execute(def, createJobContext(job, this, deps.logger, def.handlerModule?.options));
+  }
+
+  /** What the isolated handler's thread or process reports: progress, log lines, its end. */
+  private fromHost(m: Exclude<HostMessage, { type: 'crash' }>): void {
+    if (m.type === 'progress') {
+      if (!this.handlerDone) this.reportProgress(m.progress);
+    } else if (m.type === 'log') {
+      this.relog(m.line);
+    } else {
+      this.usage = m.usage;
+      this.clearKillTimer();
+      this.handlerSettled(m.ok, m.ok ? (m.resultJson === undefined ? undefined : JSON.parse(m.resultJson)) : deserializeError(m.error!));
+    }
+  }
+
+  /** Its thread or process ended before the handler did: out of memory, process.exit, a crash, or terminated by us. */
+  private hostExited(exit: HostExit): void {
+    this.clearKillTimer();
+    const { job, def } = this;
+    let error: Error;
+    if (exit.outOfMemory) error = new OutOfMemoryError(job.id, def.memoryLimitMb, exit.detail);
+    else {
+      error = new HandlerCrashedError(job.id, exit.detail, { isolation: def.isolation, exitCode: exit.code, signal: exit.signal });
+      if (exit.error?.stack) error.stack = `${error.name}: ${error.message}\ncaused by: ${exit.error.stack}`;
+    }
+    this.handlerSettled(false, error);
+  }
+
+  /** A pino line from the isolated handler's ctx.log, logged here at its level. */
+  private relog(line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const { level, msg, ...fields } = entry;
+    const log = this.deps.logger;
+    const label = log.levels.labels[Number(level)] ?? 'info';
+    const method = (log as unknown as Record<string, unknown>)[label];
+    if (typeof method === 'function') (method as (obj: object, msg?: string) => void).call(log, fields, typeof msg === 'string' ? msg : undefined);
   }
 
   /** Progress from the handler's context. */
@@ -98,6 +155,7 @@ export class Attempt {
       // A handler that threw before returning a promise still ends asynchronously, as every other does.
       await undefined;
     }
+    this.deps.isolation?.inProcessEnded(this.job);
     this.handlerSettled(ok, value);
   }
 
@@ -108,6 +166,11 @@ export class Attempt {
     if (kind === 'cancel') this.cancelReason = message;
     this.clearTimeoutTimer();
     this.fire(new AbortReason(kind, message));
+    if (this.isolated && !this.handlerDone) {
+      // Over there the signal fires too; a handler that ignores it has its thread or process ended after the grace.
+      this.isolated.abort(kind, message);
+      this.killTimer = this.deps.clock.setTimeout(() => this.terminateIsolated(), this.deps.cancelGraceMs);
+    }
     if (kind === 'lease-lost') {
       // Not ours any more: nothing to record, and the slot is free at once.
       this.settle(null, undefined);
@@ -126,6 +189,21 @@ export class Attempt {
     this.settle({ kind: 'release' }, undefined);
     this.abortKind = 'shutdown';
     this.fire(new AbortReason('shutdown', 'the worker is shutting down'));
+    // The worker's Isolation.close() ends its thread or process after the grace.
+    if (this.isolated && !this.handlerDone) this.isolated.abort('shutdown', 'the worker is shutting down');
+  }
+
+  /** The grace after an abort is over and the isolated handler still runs: end its thread or process. */
+  private terminateIsolated(): void {
+    this.killTimer = null;
+    if (this.handlerDone || !this.isolated) return;
+    this.settleAborted();
+    this.isolated.terminate();
+  }
+
+  private clearKillTimer(): void {
+    if (this.killTimer) this.deps.clock.clearTimeout(this.killTimer);
+    this.killTimer = null;
   }
 
   private fire(reason: AbortReason): void {
@@ -154,10 +232,12 @@ export class Attempt {
 
   private settleAborted(): void {
     if (this.settled) return;
+    // An isolated handler still running now is terminated right after: the reason says so.
+    const killed = this.isolated && !this.handlerDone ? `its ${this.def.isolation} was terminated after the ${this.deps.cancelGraceMs} ms grace` : null;
     if (this.abortKind === 'cancel') {
-      this.settle({ kind: 'cancel', reason: this.cancelReason }, undefined);
+      this.settle({ kind: 'cancel', reason: killed ? `${this.cancelReason}; ${killed}` : this.cancelReason }, undefined);
     } else if (this.abortKind === 'timeout') {
-      this.settle(this.decideFailure(new JobTimeoutError(this.job.id, this.job.timeoutMs ?? 0)), undefined);
+      this.settle(this.decideFailure(new JobTimeoutError(this.job.id, this.job.timeoutMs ?? 0, killed ?? undefined)), undefined);
     }
   }
 

@@ -57,21 +57,23 @@ export class JobAnnouncer {
     const started = ended instanceof Attempt;
     if (started) this.started(ended);
     const durationMs = started ? this.clock.now() - ended.startedAt : 0;
+    // CPU time and peak memory of an isolated attempt (null in-process).
+    const usage = started ? ended.usage : null;
     if (outcome.kind === 'complete') {
       // The hot path: built in one literal (no spread).
       const result = started ? ended.result : undefined;
-      events.emit('job:completed', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, result, durationMs });
+      events.emit('job:completed', { jobId: job.id, name: job.name, queue: job.queue, attempt: job.attempt, result, durationMs, usage });
       return;
     }
     const base = { jobId: job.id, name: job.name, queue: job.queue };
     switch (outcome.kind) {
       case 'retry':
         this.log.info({ jobId: job.id, job: job.name, attempt: job.attempt, delayMs: outcome.delayMs, err: outcome.failure.message }, 'job failed; retrying');
-        events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs, durationMs });
+        events.emit('job:retrying', { ...base, attempt: job.attempt, error: outcome.failure, delayMs: outcome.delayMs, durationMs, usage });
         return;
       case 'fail':
         this.log.warn({ jobId: job.id, job: job.name, attempt: job.attempt, err: outcome.failure.message }, 'job failed');
-        events.emit('job:failed', { ...base, attempt: job.attempt, error: outcome.failure, durationMs });
+        events.emit('job:failed', { ...base, attempt: job.attempt, error: outcome.failure, durationMs, usage });
         return;
       case 'snooze':
         events.emit('job:snoozed', { ...base, attempt: job.attempt, delayMs: outcome.delayMs });

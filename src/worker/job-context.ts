@@ -21,6 +21,8 @@ export interface JobContext {
   readonly log: Logger;
   /** Ends this attempt and runs the job again after `delayMs`, without counting the attempt. */
   snooze(delayMs: number): never;
+  /** The `handler.options` of a handler loaded from a module (JSON; undefined otherwise). */
+  readonly handlerOptions: unknown;
 }
 
 export type ProgressInput = Omit<JobProgress, 'updatedAt'>;
@@ -47,6 +49,7 @@ class AttemptContext implements JobContext {
     readonly job: ClaimedJob,
     private readonly owner: ContextOwner,
     private readonly logger: Logger,
+    readonly handlerOptions: unknown,
   ) {
     this.jobId = job.id;
     this.attempt = job.attempt;
@@ -79,8 +82,8 @@ function snooze(delayMs: number): never {
   throw new SnoozeSignal(Math.round(delayMs));
 }
 
-export function createJobContext(job: ClaimedJob, owner: ContextOwner, logger: Logger): JobContext {
-  return new AttemptContext(job, owner, logger);
+export function createJobContext(job: ClaimedJob, owner: ContextOwner, logger: Logger, handlerOptions?: unknown): JobContext {
+  return new AttemptContext(job, owner, logger, handlerOptions);
 }
 
 function checkProgress(current: unknown, total: unknown, message: unknown): ProgressInput {

@@ -16,6 +16,7 @@ import { claimLimits } from './claim-limits.js';
 import { JobBuffer, type BufferedJob } from './job-buffer.js';
 import { JobExchange } from './job-exchange.js';
 import { JobAnnouncer, type Ended } from './job-announcer.js';
+import { Isolation } from './isolation/isolation.js';
 import { ProgressBuffer } from './progress-buffer.js';
 
 export interface WorkerDeps {
@@ -70,6 +71,7 @@ export class Worker implements Service {
   private exchange: JobExchange<Ended> | null = null;
   private claimAhead: ClaimAhead;
   private attemptDeps: AttemptDeps | null = null;
+  private isolation: Isolation | null = null;
   private startedAt = new Date(0);
   private queueRotation = 0;
   private readonly log: Logger;
@@ -128,8 +130,10 @@ export class Worker implements Service {
     this.nextPollAt = 0;
     this.claiming = 0;
     this.claimAhead = new ClaimAhead(w);
+    this.isolation = new Isolation(w, this.log);
     // One for all attempts (a busy worker starts thousands a second).
     this.attemptDeps = {
+      isolation: this.isolation,
       clock,
       logger: this.log,
       cancelGraceMs: w.cancelGraceMs,
@@ -469,6 +473,7 @@ export class Worker implements Service {
     if (this.busy > 0) await this.waitIdle(graceMs);
     for (const attempt of [...this.active.values()]) attempt.releaseForShutdown();
     await this.exchange!.close();
+    await this.isolation?.close(this.deps.config.worker.cancelGraceMs);
     await this.heartbeat?.stop();
     await this.liveness?.stop();
     this.progress?.stop();

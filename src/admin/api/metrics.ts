@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATES } from '../../core/job.js';
-import type { DocketEventName, DocketListener } from '../../runtime/events.js';
+import type { AttemptUsage, DocketEventName, DocketListener } from '../../runtime/events.js';
 import type { JobAdminApi } from '../../jobs/job-admin.js';
 import type { QueueCounts } from '../../store/store.js';
 
@@ -18,6 +18,7 @@ import type { QueueCounts } from '../../store/store.js';
 
 const RUN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 21600];
+const MEMORY_BUCKETS = [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096].map((mb) => mb * 1024 * 1024);
 const LATENESS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 export interface MetricsSource {
@@ -39,6 +40,8 @@ export class AdminMetrics {
   private readonly retries: Counter<'queue' | 'name'>;
   private readonly runSeconds: Histogram<'queue' | 'name' | 'outcome'>;
   private readonly waitSeconds: Histogram<'queue' | 'name'>;
+  private readonly cpuSeconds: Histogram<'queue' | 'name' | 'isolation'>;
+  private readonly peakMemory: Histogram<'queue' | 'name' | 'isolation'>;
   private readonly lateness: Histogram<'schedule'>;
   private readonly misfires: Counter<'schedule' | 'reason'>;
   private readonly skippedFires: Counter<'schedule' | 'reason'>;
@@ -76,6 +79,20 @@ export class AdminMetrics {
       help: "Time from when a job became runnable (its run time) to when this process's worker started an attempt (store clock).",
       labelNames: ['queue', 'name'],
       buckets: WAIT_BUCKETS,
+      registers,
+    });
+    this.cpuSeconds = new Histogram({
+      name: 'docket_job_cpu_seconds',
+      help: "CPU time of this process's isolated attempts (isolation thread or process), measured in their thread or process.",
+      labelNames: ['queue', 'name', 'isolation'],
+      buckets: RUN_BUCKETS,
+      registers,
+    });
+    this.peakMemory = new Histogram({
+      name: 'docket_job_peak_memory_bytes',
+      help: "Peak V8 heap of this process's isolated attempts (thread or process), sampled in their thread or process.",
+      labelNames: ['queue', 'name', 'isolation'],
+      buckets: MEMORY_BUCKETS,
       registers,
     });
     this.lateness = new Histogram({
@@ -147,16 +164,19 @@ export class AdminMetrics {
       this.running.delete(attemptKey(e.jobId, e.attempt));
       this.finished.inc({ queue: e.queue, name: e.name, outcome: 'completed' });
       this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'completed' }, Math.max(0, e.durationMs) / 1000);
+      if (e.usage) this.observeUsage(e);
     });
     on('job:failed', (e) => {
       this.running.delete(attemptKey(e.jobId, e.attempt));
       this.finished.inc({ queue: e.queue, name: e.name, outcome: 'failed' });
       this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'failed' }, Math.max(0, e.durationMs) / 1000);
+      if (e.usage) this.observeUsage(e);
     });
     on('job:retrying', (e) => {
       this.running.delete(attemptKey(e.jobId, e.attempt));
       this.retries.inc({ queue: e.queue, name: e.name });
       this.runSeconds.observe({ queue: e.queue, name: e.name, outcome: 'retrying' }, Math.max(0, e.durationMs) / 1000);
+      if (e.usage) this.observeUsage(e);
     });
     on('job:cancelled', (e) => {
       // counted whether it ran here or was cancelled before it ran, by a caller in this process
@@ -173,6 +193,12 @@ export class AdminMetrics {
     // One event summarises `count` fires (a lower bound when countExact is false).
     on('schedule:misfired', (e) => this.misfires.inc({ schedule: e.schedule, reason: e.reason }, e.count));
     on('schedule:skipped', (e) => this.skippedFires.inc({ schedule: e.schedule, reason: e.reason }, e.count));
+  }
+
+  private observeUsage(e: { queue: string; name: string; usage: AttemptUsage | null }): void {
+    const labels = { queue: e.queue, name: e.name, isolation: e.usage!.isolation };
+    this.cpuSeconds.observe(labels, e.usage!.cpuMs / 1000);
+    this.peakMemory.observe(labels, e.usage!.peakHeapBytes);
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */

@@ -62,6 +62,9 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ProblemCode, ProblemKind>>> 
   JOB_FAILED: { status: 409, title: 'Job failed' },
   JOB_CANCELLED: { status: 409, title: 'Job cancelled' },
   JOB_TIMEOUT: { status: 409, title: 'Job timed out' },
+  OUT_OF_MEMORY: { status: 409, title: 'Job ran out of memory' },
+  UNREADABLE_JOB: { status: 409, title: 'Job could not be read from the store' },
+  HANDLER_CRASHED: { status: 409, title: "Job's handler crashed" },
   WAIT_TIMEOUT: { status: 504, title: 'Timed out waiting for the job' },
   // the server side
   NOT_STARTED: { status: 503, title: 'Docket not started' },

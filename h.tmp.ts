@@ -1,0 +1,1 @@
+export function hello(x: number): number { return x * 2; }
