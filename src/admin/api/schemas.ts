@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_PRIORITY, MIN_PRIORITY, storableText } from '../../core/config.js';
 import { JOB_STATES, type JobRecord } from '../../core/job.js';
-import { UNLIMITED, queuePolicyPatchSchema } from '../../core/queue-policy.js';
+import { UNLIMITED } from '../../core/queue-policy.js';
 import { NAME_PATTERN } from '../../core/validate.js';
 import { PROBLEM_CONTENT_TYPE } from '../kit/problem.js';
 
@@ -174,15 +174,24 @@ export const QueuePolicySchema = z
   .object({ paused: z.boolean(), retention: z.object({ completed: ruleSchema, failed: ruleSchema, cancelled: ruleSchema }) })
   .openapi('QueuePolicy', { description: 'the policy every process applies to the queue: defaults, then overrides for every queue, then this queue\'s' });
 
+const limitPatch = z.union([z.number().int().min(0), z.literal(UNLIMITED)]).nullable().optional();
+const rulePatch = z.object({ maxAgeMs: limitPatch, maxCount: limitPatch }).strict().nullable().optional();
 /**
- * PATCH body: core's schema itself (one definition; it refuses unknown keys),
- * named for the document. JSON merge patch: a key given is set, a key left
- * out is kept, null clears it back to the default.
+ * PATCH body: the shape of core's queuePolicyPatchSchema, written with the
+ * OpenAPI-aware zod so the document names it (core's schema, checked again by
+ * the job admin, stays the rule: bounds, ALL_QUEUES). JSON merge patch: a key
+ * given is set, a key left out is kept, null clears it back to the default.
  */
-export const QueuePolicyPatchSchema = queuePolicyPatchSchema.openapi('QueuePolicyPatch', {
-  description: `a JSON merge patch over the queue's \`policy\`: given keys are set, absent keys kept, null = back to the default; "${UNLIMITED}" = no limit`,
-  example: { retention: { completed: { maxCount: 500, maxAgeMs: null }, failed: { maxAgeMs: UNLIMITED } } },
-});
+export const QueuePolicyPatchSchema = z
+  .object({
+    paused: z.boolean().nullable().optional(),
+    retention: z.object({ completed: rulePatch, failed: rulePatch, cancelled: rulePatch }).strict().nullable().optional(),
+  })
+  .strict()
+  .openapi('QueuePolicyPatch', {
+    description: `a JSON merge patch over the queue's \`policy\`: given keys are set, absent keys kept, null = back to the default; "${UNLIMITED}" = no limit`,
+    example: { retention: { completed: { maxCount: 500, maxAgeMs: null }, failed: { maxAgeMs: UNLIMITED } } },
+  });
 
 export const QueueSchema = z
   .object({
