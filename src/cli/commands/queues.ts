@@ -99,10 +99,11 @@ export function registerQueuesCommand(program: Command, act: Act): void {
   }
 }
 
-/** `default` -> null (back to the default), `unlimited` -> no limit, else the value's own parser. */
-function parseLimit(value: string, parse: (v: string) => number): PolicyLimit | null {
+/** `default` (back to the default: null in the patch; commander cannot carry a null), `unlimited` -> no limit, else the value's own parser. */
+const BACK_TO_DEFAULT = 'default';
+function parseLimit(value: string, parse: (v: string) => number): PolicyLimit | typeof BACK_TO_DEFAULT {
   const v = value.trim().toLowerCase();
-  if (v === 'default') return null;
+  if (v === BACK_TO_DEFAULT) return BACK_TO_DEFAULT;
   if (v === UNLIMITED || v === 'none') return UNLIMITED;
   return parse(value);
 }
@@ -133,8 +134,9 @@ function policyPatchFromFlags(flags: Record<string, unknown>): unknown {
     const rule: RetentionRulePatch = {};
     const age = flags[`retention${cap}MaxAge`];
     const count = flags[`retention${cap}MaxCount`];
-    if (age !== undefined) rule.maxAgeMs = age as PolicyLimit | null;
-    if (count !== undefined) rule.maxCount = count as PolicyLimit | null;
+    const value = (v: unknown): PolicyLimit | null => (v === BACK_TO_DEFAULT ? null : (v as PolicyLimit));
+    if (age !== undefined) rule.maxAgeMs = value(age);
+    if (count !== undefined) rule.maxCount = value(count);
     if (Object.keys(rule).length === 0) continue;
     given = true;
     const retention = (patch.retention ??= {});
