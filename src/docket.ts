@@ -9,6 +9,7 @@ import { assertName, describe } from './core/validate.js';
 import { resolveDocketOptions, type DocketOptions } from './docket-options.js';
 import { buildNewJob } from './enqueue/new-job.js';
 import { JobAdmin, type CancelRequestResult, type ListJobsQuery } from './jobs/job-admin.js';
+import { declareQueuePolicies } from './jobs/queue-policies.js';
 import { JobRegistry, resolveJobDefinition, type DefineJobOptions, type JobDefinition } from './jobs/job-definition.js';
 import type { StandardSchemaV1 } from './jobs/standard-schema.js';
 import { JobEndWaiters, waitForJob } from './jobs/wait-for-job.js';
@@ -256,11 +257,14 @@ export class Docket {
     return this.started;
   }
 
-  /** Migrates the store, stores declared schedules and starts the services (worker, maintenance, scheduler). Idempotent. */
+  /** Migrates the store, stores declared queue policies and schedules and starts the services (worker, maintenance, scheduler). Idempotent. */
   start(): Promise<void> {
     return this.serially(async () => {
       if (this.started) return;
       await this.ensureReady();
+      // Declared queue policy (config `retention`, `queues.<q>.retention`) is stored first, so the
+      // pruner of every process applies it (last declaration wins; see jobs/queue-policies.ts).
+      await declareQueuePolicies({ store: this.store, logger: this.logger, declared: this.config.policies });
       // Declared schedules are stored before any service starts (UnknownJobError for a config schedule surfaces here).
       await this.schedules.sync();
       const begun: Service[] = [];

@@ -64,6 +64,18 @@ export {
   type RetentionPolicy,
   type RetentionRule,
 } from './core/config.js';
+// Queue policy (stored per queue, the same in every process): shapes, defaults, resolution.
+export {
+  ALL_QUEUES,
+  DEFAULT_QUEUE_POLICY,
+  UNLIMITED,
+  resolveQueuePolicy,
+  type PolicyLimit,
+  type QueuePolicy,
+  type QueuePolicyOverrides,
+  type QueuePolicyPatch,
+} from './core/queue-policy.js';
+export type { AdminQueueInfo } from './jobs/job-admin.js';
 // Payload rules every store shares (README: payloads): nesting limit of job data and results.
 export { MAX_JSON_DEPTH } from './core/validate.js';
 
@@ -101,6 +113,8 @@ export type {
   JobPage,
   QueueCounts,
   QueueInfo,
+  SetQueuePolicyParams,
+  SetQueuePolicyResult,
   StateCounts,
   Store,
   StoreCapabilities,

@@ -7,8 +7,8 @@ import {
   parseOrThrow,
   resolveCoreConfig,
   resolveRetryPolicy,
-  retentionFor,
 } from './config.js';
+import { resolveQueuePolicy } from './queue-policy.js';
 import { ValidationError } from './errors.js';
 import { DEFAULT_RETRY_POLICY } from './next-state.js';
 
@@ -29,16 +29,22 @@ describe('resolveCoreConfig', () => {
     expect(c.worker.leaseMs).toBe(DEFAULT_LEASE_MS);
     expect(c.worker.heartbeatMs).toBe(Math.floor(DEFAULT_LEASE_MS / 3));
     expect(c.worker.claimBatchSize).toBe(DEFAULT_CONCURRENCY);
-    expect(c.retention).toEqual(DEFAULT_RETENTION);
+    expect(c.policies).toEqual({ all: {}, queues: {} });
   });
 
-  it('merges per-queue retention over the global one', () => {
+  it('declares only the retention keys it sets (null = no limit, stored as "unlimited"); queue over all', () => {
     const c = resolveCoreConfig({
       retention: { completed: { maxCount: 50 } },
-      queues: { emails: { concurrency: 2, retention: { completed: { maxAgeMs: 1_000 } } } },
+      queues: { emails: { concurrency: 2, retention: { completed: { maxAgeMs: 1_000 }, failed: { maxCount: null } } }, plain: { concurrency: 1 } },
     });
-    expect(retentionFor(c, 'emails').completed).toEqual({ maxAgeMs: 1_000, maxCount: 50 });
-    expect(retentionFor(c, 'other').completed).toEqual({ maxAgeMs: DEFAULT_RETENTION.completed.maxAgeMs, maxCount: 50 });
+    expect(c.policies).toEqual({
+      all: { retention: { completed: { maxCount: 50 } } },
+      queues: { emails: { retention: { completed: { maxAgeMs: 1_000 }, failed: { maxCount: 'unlimited' } } } },
+    });
+    const emails = resolveQueuePolicy(c.policies.all, c.policies.queues.emails!);
+    expect(emails.retention.completed).toEqual({ maxAgeMs: 1_000, maxCount: 50 });
+    expect(emails.retention.failed).toEqual({ maxAgeMs: DEFAULT_RETENTION.failed.maxAgeMs, maxCount: null });
+    expect(resolveQueuePolicy(c.policies.all).retention.completed).toEqual({ maxAgeMs: DEFAULT_RETENTION.completed.maxAgeMs, maxCount: 50 });
     expect(c.queues.emails?.concurrency).toBe(2);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_POLICY, type Backoff, type RetryPolicy } from './next-state.js';
+import { DEFAULT_RETENTION, MAX_RETENTION_AGE_MS, MAX_RETENTION_COUNT, UNLIMITED, type QueuePolicyOverrides } from './queue-policy.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN, textProblem } from './validate.js';
 
 // ---------------------------------------------------------------- named defaults
@@ -19,13 +20,8 @@ export const DEFAULT_RESCUE_INTERVAL_MS = 1_000;
 export const DEFAULT_PRUNE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_STALLS = 3;
 export const DEFAULT_WORKER_HEARTBEAT_MS = 5_000;
-const DAY = 24 * 60 * 60 * 1_000;
-export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({
-  completed: Object.freeze({ maxAgeMs: 7 * DAY, maxCount: 10_000 }),
-  failed: Object.freeze({ maxAgeMs: 30 * DAY, maxCount: 10_000 }),
-  cancelled: Object.freeze({ maxAgeMs: 7 * DAY, maxCount: 10_000 }),
-});
-export { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETRY_POLICY };
+export { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_RETENTION, DEFAULT_RETRY_POLICY };
+export type { RetentionPolicy, RetentionRule } from './queue-policy.js';
 
 // ---------------------------------------------------------------- schemas
 
@@ -33,20 +29,13 @@ const name = z.string().regex(NAME_PATTERN, `must match ${NAME_PATTERN}`);
 const ms = z.number().int().nonnegative();
 const positiveMs = z.number().int().positive();
 
-/** How long finished jobs are kept; whichever limit is hit first prunes. `null` = no limit. */
-export interface RetentionRule {
-  maxAgeMs: number | null;
-  maxCount: number | null;
-}
-export interface RetentionPolicy {
-  completed: RetentionRule;
-  failed: RetentionRule;
-  cancelled: RetentionRule;
-}
-
-const retentionRule = z
-  .object({ maxAgeMs: ms.nullable().optional(), maxCount: z.number().int().nonnegative().nullable().optional() })
-  .strict();
+/**
+ * Declared retention (config `retention` and `queues.<q>.retention`): a limit is
+ * a number, or `null` / `'unlimited'` for no limit; a key left out takes the
+ * default. Declared at start as queue policy in the store (core/queue-policy.ts).
+ */
+const retentionLimit = (max: number) => z.union([z.number().int().min(0).max(max), z.literal(UNLIMITED)]).nullable().optional();
+const retentionRule = z.object({ maxAgeMs: retentionLimit(MAX_RETENTION_AGE_MS), maxCount: retentionLimit(MAX_RETENTION_COUNT) }).strict();
 const retentionInput = z
   .object({ completed: retentionRule.optional(), failed: retentionRule.optional(), cancelled: retentionRule.optional() })
   .strict();
@@ -107,6 +96,7 @@ const queueOptions = z
   .object({
     /** Jobs of this queue one worker runs at once (within the worker's total). */
     concurrency: z.number().int().positive().optional(),
+    /** Declared queue policy, written to the store at start. */
     retention: retentionInput.optional(),
   })
   .strict();
@@ -194,15 +184,26 @@ export interface MaintenanceConfig {
 }
 
 export interface QueueConfig {
+  /** Per worker process (this process's setting, not queue policy). */
   concurrency: number | null;
-  retention: RetentionPolicy;
+}
+
+/**
+ * The queue policy this config declares: only the keys it sets (a key left
+ * out is not declared, so the stored value or the default stays). `all`
+ * (top-level `retention`) is stored under ALL_QUEUES, `queues` per queue.
+ * `Docket.start()` writes them to the store (jobs/queue-policies.ts).
+ */
+export interface DeclaredQueuePolicies {
+  all: QueuePolicyOverrides;
+  queues: Record<string, QueuePolicyOverrides>;
 }
 
 export interface CoreConfig {
   worker: WorkerConfig;
   maintenance: MaintenanceConfig;
-  retention: RetentionPolicy;
   queues: Record<string, QueueConfig>;
+  policies: DeclaredQueuePolicies;
   maxPayloadBytes: number;
 }
 
@@ -218,10 +219,12 @@ export function resolveCoreConfig(input: unknown): CoreConfig {
   if (heartbeatMs >= leaseMs) {
     throw new ValidationError('INVALID_CONFIG', 'worker.heartbeatMs', `worker.heartbeatMs (${heartbeatMs}) must be shorter than worker.leaseMs (${leaseMs})`);
   }
-  const retention = mergeRetention(DEFAULT_RETENTION, o.retention);
   const queues: Record<string, QueueConfig> = {};
+  const policies: DeclaredQueuePolicies = { all: declaredOverrides(o.retention), queues: {} };
   for (const [q, qo] of Object.entries(o.queues ?? {})) {
-    queues[q] = { concurrency: qo.concurrency ?? null, retention: mergeRetention(retention, qo.retention) };
+    queues[q] = { concurrency: qo.concurrency ?? null };
+    const declared = declaredOverrides(qo.retention);
+    if (declared.retention) policies.queues[q] = declared;
   }
   const m = o.maintenance ?? {};
   return {
@@ -249,8 +252,8 @@ export function resolveCoreConfig(input: unknown): CoreConfig {
       pruneIntervalMs: m.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS,
       maxStalls: m.maxStalls ?? DEFAULT_MAX_STALLS,
     },
-    retention,
     queues,
+    policies,
     maxPayloadBytes: o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
   };
 }
@@ -264,16 +267,17 @@ export function resolveRetryPolicy(input: JobOptionsInput['retry']): RetryPolicy
   };
 }
 
-export function retentionFor(config: CoreConfig, queue: string): RetentionPolicy {
-  return config.queues[queue]?.retention ?? config.retention;
-}
-
-function mergeRetention(base: RetentionPolicy, over: z.infer<typeof retentionInput> | undefined): RetentionPolicy {
-  const pick = (b: RetentionRule, o: z.infer<typeof retentionRule> | undefined): RetentionRule => ({
-    maxAgeMs: o?.maxAgeMs === undefined ? b.maxAgeMs : o.maxAgeMs,
-    maxCount: o?.maxCount === undefined ? b.maxCount : o.maxCount,
-  });
-  return { completed: pick(base.completed, over?.completed), failed: pick(base.failed, over?.failed), cancelled: pick(base.cancelled, over?.cancelled) };
+/** Declared retention as stored overrides: only the keys given; `null` (no limit, as in earlier configs) becomes 'unlimited'. */
+function declaredOverrides(input: z.infer<typeof retentionInput> | undefined): QueuePolicyOverrides {
+  const out: QueuePolicyOverrides = {};
+  for (const state of ['completed', 'failed', 'cancelled'] as const) {
+    const rule = input?.[state];
+    for (const key of ['maxAgeMs', 'maxCount'] as const) {
+      const v = rule?.[key];
+      if (v !== undefined) ((out.retention ??= {})[state] ??= {})[key] = v ?? UNLIMITED;
+    }
+  }
+  return out;
 }
 
 /**

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { parseOrThrow } from '../core/config.js';
 import { InvalidTransitionError, JobNotFoundError } from '../core/errors.js';
 import { JOB_STATES, type JobRecord } from '../core/job.js';
+import { ALL_QUEUES, parseQueuePolicyPatch, resolveQueuePolicy, type QueuePolicy, type QueuePolicyOverrides } from '../core/queue-policy.js';
 import { assertName, assertText, clipText } from '../core/validate.js';
 import type { DocketEventEmitter } from '../runtime/events.js';
+import { emptyCounts } from '../store/store.js';
 import type {
   CancelResult,
   JobPage,
@@ -35,6 +37,12 @@ export interface ListJobsQuery {
 /** What a cancel request got: `cancelled` at once (it was not running), or `cancel_requested` (its worker aborts it). */
 export type CancelRequestResult = Exclude<CancelResult, { outcome: 'not_found' }>;
 
+/** A queue as the admin surfaces show it: the store's QueueInfo plus the policy that applies to it. */
+export interface AdminQueueInfo extends QueueInfo {
+  /** What applies: core's defaults, then the overrides set for every queue, then this queue's (`policy`). */
+  effectivePolicy: QueuePolicy;
+}
+
 /** What "run now" did: `none` (already waiting), `promoted` (delayed -> waiting) or `retried` (a finished job runs again). */
 export interface RunNowResult {
   action: 'none' | 'promoted' | 'retried';
@@ -64,7 +72,17 @@ export interface JobAdminApi {
   /** Deletes a job that is not active (its idempotency key is released); JobNotFoundError / InvalidTransitionError. */
   delete(jobId: string): Promise<void>;
   counts(params?: { queue?: string }): Promise<QueueCounts[]>;
-  listQueues(): Promise<QueueInfo[]>;
+  /** Every queue with jobs or a stored row, with counts, its stored policy overrides and its effective policy. */
+  listQueues(): Promise<AdminQueueInfo[]>;
+  /** One queue (an unknown name answers zero counts and the default policy). */
+  getQueue(queue: string): Promise<AdminQueueInfo>;
+  /**
+   * Changes a queue's policy for every process, at once (a merge patch: given
+   * keys set, `null` back to the default, e.g. `{ retention: { completed: { maxCount: 500 } } }`).
+   * Overrides a config declaration until the next `start()` that declares the
+   * same key. ValidationError (INVALID_NAME, INVALID_OPTION) with nothing written.
+   */
+  setQueuePolicy(queue: string, patch: unknown): Promise<AdminQueueInfo>;
   pauseQueue(queue: string): Promise<void>;
   resumeQueue(queue: string): Promise<void>;
   /** Workers of every process seen within `aliveWithinMs` (store clock). */
@@ -190,9 +208,26 @@ export class JobAdmin implements JobAdminApi {
     return this.deps.store.countJobs(params);
   }
 
-  async listQueues(): Promise<QueueInfo[]> {
+  async listQueues(): Promise<AdminQueueInfo[]> {
     await this.deps.ready();
-    return this.deps.store.listQueues();
+    const [all, queues] = await Promise.all([this.deps.store.getQueuePolicy({ queue: ALL_QUEUES }), this.deps.store.listQueues()]);
+    return queues.map((q) => withEffective(q, all));
+  }
+
+  async getQueue(queue: string): Promise<AdminQueueInfo> {
+    assertName('queue', queue);
+    const found = (await this.listQueues()).find((q) => q.queue === queue);
+    if (found) return found;
+    const all = await this.deps.store.getQueuePolicy({ queue: ALL_QUEUES });
+    return withEffective({ queue, paused: false, counts: emptyCounts(), policy: {} }, all);
+  }
+
+  async setQueuePolicy(queue: string, patch: unknown): Promise<AdminQueueInfo> {
+    assertName('queue', queue);
+    const policy = parseQueuePolicyPatch(patch, 'policy', queue);
+    await this.deps.ready();
+    await this.deps.store.setQueuePolicy({ queue, policy });
+    return this.getQueue(queue);
   }
 
   async pauseQueue(queue: string): Promise<void> {
@@ -225,4 +260,8 @@ export class JobAdmin implements JobAdminApi {
     if (!job) throw new JobNotFoundError(jobId);
     return job;
   }
+}
+
+function withEffective(q: QueueInfo, all: QueuePolicyOverrides): AdminQueueInfo {
+  return { ...q, effectivePolicy: resolveQueuePolicy(all, q.policy) };
 }

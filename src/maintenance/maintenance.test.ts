@@ -104,7 +104,7 @@ describe('pruner', () => {
       retention: { completed: { maxCount: 3, maxAgeMs: null } },
       queues: { keepall: { retention: { completed: { maxCount: null } } } },
     });
-    await d.docket.getJob('0');
+    await d.docket.start(); // stores the declared policy (nothing else is enabled)
     const ids = await finishJobs(d, 5, 'q', 10);
     await finishJobs(d, 5, 'keepall');
     expect(await d.docket.maintenance.prune()).toBe(2);
@@ -115,7 +115,7 @@ describe('pruner', () => {
 
   it('deletes finished jobs older than maxAgeMs and leaves unfinished ones alone', async () => {
     const d = setup({ maintenance: { enabled: false }, retention: { completed: { maxAgeMs: 60_000, maxCount: null } } });
-    await d.docket.getJob('0');
+    await d.docket.start();
     const [old] = await finishJobs(d, 1, 'q');
     await d.store.enqueue({ jobs: [newJob('q')] });
     await d.clock.advance(30_000);

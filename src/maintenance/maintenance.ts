@@ -69,7 +69,6 @@ export class Maintenance implements Service {
 
   /** One prune pass now; returns how many jobs it deleted. */
   prune(): Promise<number> {
-    const { store, config } = this.deps;
-    return pruneFinishedJobs({ store, config, logger: this.log });
+    return pruneFinishedJobs({ store: this.deps.store, logger: this.log });
   }
 }

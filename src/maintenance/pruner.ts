@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { retentionFor, type CoreConfig } from '../core/config.js';
 import { FINISHED_STATES } from '../core/job.js';
+import { ALL_QUEUES, resolveQueuePolicy } from '../core/queue-policy.js';
 import type { Store } from '../store/store.js';
 
 /** Deletions per store call, so one prune never holds the writer for long. */
@@ -9,18 +9,22 @@ export const PRUNE_BATCH_SIZE = 1_000;
 /**
  * Applies retention to every queue the store knows: finished jobs older than
  * the queue's `maxAgeMs`, or beyond its `maxCount` newest, are deleted.
+ * Retention is queue policy read from the store (the ALL_QUEUES overrides,
+ * then the queue's own, over core's defaults), never from this process's
+ * config, so every process prunes a queue the same way.
  * Returns how many jobs were deleted.
  */
-export async function pruneFinishedJobs(deps: { store: Store; config: CoreConfig; logger: Logger }): Promise<number> {
-  const { store, config } = deps;
+export async function pruneFinishedJobs(deps: { store: Store; logger: Logger }): Promise<number> {
+  const { store } = deps;
   let total = 0;
-  for (const { queue } of await store.listQueues()) {
-    const policy = retentionFor(config, queue);
+  const all = await store.getQueuePolicy({ queue: ALL_QUEUES });
+  for (const q of await store.listQueues()) {
+    const { retention } = resolveQueuePolicy(all, q.policy);
     for (const state of FINISHED_STATES) {
-      const { maxAgeMs, maxCount } = policy[state];
+      const { maxAgeMs, maxCount } = retention[state];
       if (maxAgeMs === null && maxCount === null) continue;
       for (;;) {
-        const n = await store.pruneJobs({ queue, state, maxAgeMs, maxCount, limit: PRUNE_BATCH_SIZE });
+        const n = await store.pruneJobs({ queue: q.queue, state, maxAgeMs, maxCount, limit: PRUNE_BATCH_SIZE });
         total += n;
         if (n < PRUNE_BATCH_SIZE) break;
       }

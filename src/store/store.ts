@@ -1,5 +1,6 @@
 import type { ClaimedJob, FinishedState, JobProgress, JobRecord, JobState, NewJob } from '../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../core/outcome.js';
+import type { QueuePolicyOverrides, QueuePolicyPatch } from '../core/queue-policy.js';
 import type { ScheduleStore } from './schedule-store.js';
 
 /**
@@ -116,7 +117,20 @@ export interface Store extends ScheduleStore {
   countJobs(params?: { queue?: string }): Promise<QueueCounts[]>;
 
   // ------------------------------------------------------------------ queues
+  /**
+   * Changes one queue's stored policy (core/queue-policy.ts) as a merge
+   * patch, atomically: given keys are set, absent keys kept, `null` clears a
+   * key back to the default. `queue` may be ALL_QUEUES (the overrides every
+   * queue starts from; `paused` is refused there). Bad input throws a
+   * ValidationError (INVALID_NAME / INVALID_OPTION) with nothing written.
+   * Un-pausing wakes the queue's subscribers.
+   */
+  setQueuePolicy(params: SetQueuePolicyParams): Promise<SetQueuePolicyResult>;
+  /** The stored overrides of one queue, or of ALL_QUEUES; `{}` when none were set. */
+  getQueuePolicy(params: { queue: string }): Promise<QueuePolicyOverrides>;
+  /** `setQueuePolicy({ queue, policy: { paused } })`. */
   setQueuePaused(params: { queue: string; paused: boolean }): Promise<void>;
+  /** Every queue with jobs or a stored row (not ALL_QUEUES), with its counts and stored policy overrides. */
   listQueues(): Promise<QueueInfo[]>;
 
   // ------------------------------------------------------------------ workers
@@ -300,6 +314,19 @@ export interface QueueInfo {
   queue: string;
   paused: boolean;
   counts: StateCounts;
+  /** The overrides stored for this queue (absent keys take ALL_QUEUES' or the defaults: core's resolveQueuePolicy). */
+  policy: QueuePolicyOverrides;
+}
+
+export interface SetQueuePolicyParams {
+  queue: string;
+  policy: QueuePolicyPatch;
+}
+
+export interface SetQueuePolicyResult {
+  /** The queue's overrides before and after the change. */
+  previous: QueuePolicyOverrides;
+  policy: QueuePolicyOverrides;
 }
 
 export interface WorkerInfoInput {

@@ -285,6 +285,37 @@ describe('queues and stats', () => {
     expect((await runDocket([...base, 'queues', 'pause', 'no good'])).code).toBe(2);
   });
 
+  it('queues set changes a queue policy for every process; show prints it; bad values exit 2', async () => {
+    expect((await runDocket([...base, 'migrate'])).code).toBe(0);
+    const set = await runJson<{ queue: string; policy: unknown; effectivePolicy: { retention: Record<string, { maxAgeMs: number | null; maxCount: number | null }> } }>([
+      ...base,
+      'queues',
+      'set',
+      'emails',
+      '--retention-completed-max-count',
+      '500',
+      '--retention-completed-max-age',
+      '2d',
+      '--retention-failed-max-age',
+      'unlimited',
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.json.policy).toEqual({ retention: { completed: { maxCount: 500, maxAgeMs: 172_800_000 }, failed: { maxAgeMs: 'unlimited' } } });
+    expect(set.json.effectivePolicy.retention.failed!.maxAgeMs).toBeNull();
+    // `default` clears a key; --policy takes a JSON merge patch
+    const cleared = await runJson<{ policy: unknown }>([...base, 'queues', 'set', 'emails', '--retention-completed-max-age', 'default', '--policy', '{"retention":{"failed":null}}']);
+    expect(cleared.json.policy).toEqual({ retention: { completed: { maxCount: 500 } } });
+    const show = await runDocket([...base, 'queues', 'show', 'emails']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^  completed max age 7d, max count 500 \(set\)$/m);
+    const list = await runJson<{ queues: Array<{ queue: string; policy: unknown }> }>([...base, 'queues', 'list']);
+    expect(list.json.queues.find((q) => q.queue === 'emails')?.policy).toEqual({ retention: { completed: { maxCount: 500 } } });
+    expect((await runDocket([...base, 'queues', 'set', 'emails', '--retention-completed-max-count', '-3'])).code).toBe(2);
+    expect((await runDocket([...base, 'queues', 'set', 'emails', '--policy', '{"concurency":2}'])).code).toBe(2);
+    expect((await runDocket([...base, 'queues', 'set', 'emails'])).code).toBe(2);
+    expect((await runDocket([...base, 'queues', 'set', 'no good', '--retention-failed-max-count', '1'])).code).toBe(2);
+  });
+
   it('stats: totals by state, windows, workers', async () => {
     await runDocket([...base, 'enqueue', 'echo']);
     await runDocket([...base, 'jobs', 'cancel', '1']);

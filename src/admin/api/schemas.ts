@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_PRIORITY, MIN_PRIORITY, storableText } from '../../core/config.js';
 import { JOB_STATES, type JobRecord } from '../../core/job.js';
+import { UNLIMITED } from '../../core/queue-policy.js';
 import { NAME_PATTERN } from '../../core/validate.js';
 import { PROBLEM_CONTENT_TYPE } from '../kit/problem.js';
 
@@ -162,12 +163,53 @@ export const EnqueueResponseSchema = z
   .object({ id: z.string(), created: z.boolean(), job: JobSchema.nullable().openapi({ description: 'null when the idempotency key is held by a pruned job' }) })
   .openapi('EnqueueResponse');
 
+const limitSchema = z
+  .union([z.number().int().min(0), z.literal(UNLIMITED)])
+  .openapi('PolicyLimit', { description: `a limit, or "${UNLIMITED}" for none` });
+const ruleOverridesSchema = z.object({ maxAgeMs: limitSchema.optional(), maxCount: limitSchema.optional() }).openapi('RetentionRuleOverrides');
+export const QueuePolicyOverridesSchema = z
+  .object({
+    paused: z.boolean().optional().openapi({ description: 'present only when paused' }),
+    retention: z
+      .object({ completed: ruleOverridesSchema.optional(), failed: ruleOverridesSchema.optional(), cancelled: ruleOverridesSchema.optional() })
+      .optional(),
+  })
+  .openapi('QueuePolicyOverrides', { description: 'what is set for this queue; a key left out takes the default (or what the config set for every queue)' });
+
+const ruleSchema = z
+  .object({ maxAgeMs: z.number().int().nullable(), maxCount: z.number().int().nullable() })
+  .openapi('RetentionRule', { description: 'finished jobs older than maxAgeMs, or beyond the maxCount newest, are pruned; null = no limit' });
+export const QueuePolicySchema = z
+  .object({ paused: z.boolean(), retention: z.object({ completed: ruleSchema, failed: ruleSchema, cancelled: ruleSchema }) })
+  .openapi('QueuePolicy', { description: 'the policy every process applies to the queue: defaults, then overrides for every queue, then this queue\'s' });
+
+const limitPatch = z.union([z.number().int().min(0), z.literal(UNLIMITED)]).nullable().optional();
+const rulePatch = z.object({ maxAgeMs: limitPatch, maxCount: limitPatch }).strict().nullable().optional();
+/**
+ * PATCH body: the shape of core's queuePolicyPatchSchema, written with the
+ * OpenAPI-aware zod so the document names it (core's schema, checked again by
+ * the job admin, stays the rule: bounds, ALL_QUEUES). JSON merge patch: a key
+ * given is set, a key left out is kept, null clears it back to the default.
+ */
+export const QueuePolicyPatchSchema = z
+  .object({
+    paused: z.boolean().nullable().optional(),
+    retention: z.object({ completed: rulePatch, failed: rulePatch, cancelled: rulePatch }).strict().nullable().optional(),
+  })
+  .strict()
+  .openapi('QueuePolicyPatch', {
+    description: `a JSON merge patch over the queue's \`policy\`: given keys are set, absent keys kept, null = back to the default; "${UNLIMITED}" = no limit`,
+    example: { retention: { completed: { maxCount: 500, maxAgeMs: null }, failed: { maxAgeMs: UNLIMITED } } },
+  });
+
 export const QueueSchema = z
   .object({
     queue: z.string(),
     paused: z.boolean(),
     concurrency: z.number().int().nullable().openapi({ description: "per-worker concurrency from this process's config; null when not configured" }),
     counts: StateCountsSchema,
+    policy: QueuePolicyOverridesSchema,
+    effectivePolicy: QueuePolicySchema,
   })
   .openapi('Queue');
 

@@ -158,6 +158,7 @@ describe('pages', () => {
     await runToOutcome(store, { kind: 'fail', failure: failure() });
     await enqueueOne(store, { queue: 'mail' });
     await f.docket.pauseQueue('mail');
+    await f.docket.jobs.setQueuePolicy('mail', { retention: { completed: { maxCount: 500 }, failed: { maxAgeMs: 'unlimited' } } });
     await store.recordWorker({ worker: { id: 'w-1', host: 'box-1', pid: 4242, queues: ['default'], concurrency: 8, activeJobs: 3, startedAt: new Date() } });
     const session = await f.login(ADMIN_KEY);
     const r = await f.get('/', session);
@@ -165,6 +166,9 @@ describe('pages', () => {
     const mail = r.text.match(/<tr data-queue="mail">.*?<\/tr>/)![0];
     expect(mail).toContain('paused');
     expect(mail).toMatch(/data-count="waiting"><a [^>]*>1</);
+    // queue policy, read-only: effective retention per state, * marks what is set for this queue
+    expect(mail).toMatch(/data-retention="completed">.*?7 d 0 h.*?\/ 500\*</);
+    expect(mail).toMatch(/data-retention="failed">.*?any age\*/);
     const dflt = r.text.match(/<tr data-queue="default">.*?<\/tr>/)![0];
     expect(dflt).toMatch(/data-count="completed"><a [^>]*>1</);
     expect(dflt).toMatch(/data-count="failed"><a [^>]*>1</);

@@ -7,6 +7,7 @@ import { leaseTests } from './leases.js';
 import { progressResultTests } from './progress-result.js';
 import { pruneTests } from './prune.js';
 import { queryTests } from './queries.js';
+import { queuePolicyTests } from './queue-policy.js';
 import { queueWorkerTests } from './queues-workers.js';
 import { scheduleClaimTests, scheduleTests } from './schedules-index.js';
 import { stateMachineTests } from './state-machine.js';
@@ -40,6 +41,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
   harness.collect('prune', pruneTests);
   harness.collect('queries', queryTests);
   harness.collect('queues and workers', queueWorkerTests);
+  harness.collect('queue policy', queuePolicyTests);
   harness.collect('stats', statsTests);
   harness.collect('timeline', timelineTests);
   harness.collect('schedules', scheduleTests);

@@ -22,7 +22,7 @@ export function queueWorkerTests(test: Define): void {
     expect(await store.listQueues()).toEqual([]);
     await store.setQueuePaused({ queue: 'mail', paused: true });
     await store.setQueuePaused({ queue: 'mail', paused: true });
-    expect(await store.listQueues()).toEqual([{ queue: 'mail', paused: true, counts: emptyCounts() }]);
+    expect(await store.listQueues()).toEqual([{ queue: 'mail', paused: true, counts: emptyCounts(), policy: { paused: true } }]);
     expect(await store.countJobs()).toEqual([{ queue: 'mail', counts: emptyCounts() }]);
     await store.setQueuePaused({ queue: 'mail', paused: false });
     const after = await store.listQueues();
@@ -36,8 +36,8 @@ export function queueWorkerTests(test: Define): void {
     await store.setQueuePaused({ queue: 'beta', paused: true });
     const queues = (await store.listQueues()).sort((x, y) => x.queue.localeCompare(y.queue));
     expect(queues).toEqual([
-      { queue: 'alpha', paused: false, counts: { ...emptyCounts(), waiting: 1 } },
-      { queue: 'beta', paused: true, counts: { ...emptyCounts(), active: 1 } },
+      { queue: 'alpha', paused: false, counts: { ...emptyCounts(), waiting: 1 }, policy: {} },
+      { queue: 'beta', paused: true, counts: { ...emptyCounts(), active: 1 }, policy: { paused: true } },
     ]);
   });
 

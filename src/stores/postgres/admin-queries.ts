@@ -119,16 +119,19 @@ SELECT count(*)::int AS deleted FROM d`,
      */
     countJobs: q(
       'count_jobs',
-      `SELECT queue, ${EFFECTIVE_STATE} AS state, count(*)::int AS n, NULL::boolean AS paused FROM ${s}.jobs
+      `SELECT queue, ${EFFECTIVE_STATE} AS state, count(*)::int AS n, NULL::boolean AS paused, NULL::jsonb AS policy FROM ${s}.jobs
 WHERE $1::text IS NULL OR queue = $1::text GROUP BY 1, 2
 UNION ALL
-SELECT name, NULL, 0, paused FROM ${s}.queues WHERE $1::text IS NULL OR name = $1::text`,
+SELECT name, NULL, 0, paused, policy FROM ${s}.queues WHERE ($1::text IS NULL OR name = $1::text) AND name <> '*'`,
     ),
 
-    setQueuePaused: q(
-      'set_queue_paused',
-      `INSERT INTO ${s}.queues (name, paused) VALUES ($1::text, $2::bool) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused`,
+    /** setQueuePolicy, in one transaction: lock the row (created if missing) and read it, then write it back merged. */
+    lockQueuePolicy: q(
+      'lock_queue_policy',
+      `INSERT INTO ${s}.queues AS q (name) VALUES ($1::text) ON CONFLICT (name) DO UPDATE SET name = q.name RETURNING q.paused, q.policy`,
     ),
+    writeQueuePolicy: q('write_queue_policy', `UPDATE ${s}.queues SET paused = $2::bool, policy = $3::jsonb WHERE name = $1::text`),
+    getQueuePolicy: q('get_queue_policy', `SELECT paused, policy FROM ${s}.queues WHERE name = $1::text`),
 
     recordWorker: q(
       'record_worker',

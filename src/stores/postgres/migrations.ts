@@ -123,6 +123,18 @@ DROP INDEX ${s}.jobs_active_lease;
 CREATE INDEX jobs_lease ON ${s}.jobs (lease_expires_at, id) WHERE lease_expires_at IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'queue policy: one JSON document of overrides per queue row',
+    sql: (s) => `
+-- The overrides a queue's policy sets besides paused (a column: every claim
+-- reads it), holding only the keys set (core/queue-policy.ts
+-- QueuePolicyOverrides). The row '*' (ALL_QUEUES) holds the overrides every
+-- queue starts from. jsonb: compared and rewritten whole, never returned as
+-- the user's exact text (unlike job payloads). See ARCHITECTURE.md "Queue policy".
+ALTER TABLE ${s}.queues ADD COLUMN policy jsonb NOT NULL DEFAULT '{}'::jsonb;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

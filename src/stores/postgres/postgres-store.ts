@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { InvalidTransitionError, StoreClosedError } from '../../core/errors.js';
 import { CANCELLABLE_STATES, LEASED_STATES, type StoredState } from '../../core/job-state.js';
+import type { QueuePolicyOverrides } from '../../core/queue-policy.js';
 import { assertName } from '../../core/validate.js';
 import type { ClaimedJob, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
@@ -35,6 +36,8 @@ import type {
   PruneParams,
   QueueCounts,
   QueueInfo,
+  SetQueuePolicyParams,
+  SetQueuePolicyResult,
   RescueResult,
   Store,
   StoreCapabilities,
@@ -51,6 +54,7 @@ import { buildStatsQueries, jobStats, type StatsQueries } from './job-stats.js';
 import { buildTimelineQueries, jobTimeline, type TimelineQueries } from './job-timeline.js';
 import { buildListJobsQuery, encodeCursor, toCounts } from './read-queries.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
+import { checkPolicyQueue, checkSetQueuePolicy, planPolicyWrite, rowOverrides, type QueuePolicyRow } from '../../store/queue-policy.js';
 import { runMigrations } from './migrations.js';
 import { cancelRequestedPayload, Notifier } from './notifier.js';
 import {
@@ -399,7 +403,7 @@ export class PostgresStore implements Store {
     if (params?.queue !== undefined) assertName('queue', params.queue);
     const { rows } = await this.run<CountRow>(this.admin.countJobs, [params?.queue ?? null], 'countJobs');
     // A queue asked for by name is reported even when it has no jobs.
-    if (params?.queue !== undefined) rows.push({ queue: params.queue, state: null, n: 0, paused: null });
+    if (params?.queue !== undefined) rows.push({ queue: params.queue, state: null, n: 0, paused: null, policy: null });
     return toCounts(rows).map(({ queue, counts }) => ({ queue, counts }));
   }
 
@@ -415,11 +419,28 @@ export class PostgresStore implements Store {
 
   // ------------------------------------------------------------------ queues
 
+  async setQueuePolicy(params: SetQueuePolicyParams): Promise<SetQueuePolicyResult> {
+    const { queue, patch } = checkSetQueuePolicy(params);
+    const write = await this.transaction('setQueuePolicy', async (run) => {
+      const { rows } = await run<QueuePolicyRow>(this.admin.lockQueuePolicy, [queue], 'setQueuePolicy');
+      const plan = planPolicyWrite(rows[0], patch);
+      await run(this.admin.writeQueuePolicy, [queue, plan.paused, plan.json], 'setQueuePolicy');
+      return plan;
+    });
+    if (patch.paused !== undefined && !write.paused) this.notifier.signalJobsAvailable([queue]);
+    return { previous: write.previous, policy: write.policy };
+  }
+
+  async getQueuePolicy(params: { queue: string }): Promise<QueuePolicyOverrides> {
+    const queue = checkPolicyQueue(params?.queue);
+    const { rows } = await this.run<QueuePolicyRow>(this.admin.getQueuePolicy, [queue], 'getQueuePolicy');
+    return rowOverrides(rows[0]);
+  }
+
   async setQueuePaused(params: { queue: string; paused: boolean }): Promise<void> {
     assertName('queue', params.queue);
     if (typeof params.paused !== 'boolean') throw invalid('paused', 'paused must be a boolean');
-    await this.run(this.admin.setQueuePaused, [params.queue, params.paused], 'setQueuePaused');
-    if (!params.paused) this.notifier.signalJobsAvailable([params.queue]);
+    await this.setQueuePolicy({ queue: params.queue, policy: { paused: params.paused } });
   }
 
   async listQueues(): Promise<QueueInfo[]> {
@@ -496,6 +517,7 @@ interface CountRow {
   state: string | null;
   n: number;
   paused: boolean | null;
+  policy: Record<string, unknown> | null;
 }
 
 function compareIds(a: string, b: string): number {

@@ -1,6 +1,7 @@
 import { JOB_STATES } from '../../core/job.js';
 import { publicState, storedStatesOf, type StoredState } from '../../core/job-state.js';
 import { checkList, invalid } from '../../store/input.js';
+import { rowOverrides } from '../../store/queue-policy.js';
 import { emptyCounts, type ListJobsParams, type QueueInfo } from '../../store/store.js';
 import { jobColumns, parseJobId } from './job-rows.js';
 
@@ -55,17 +56,20 @@ export function decodeCursor(cursor: string): string {
   return id;
 }
 
-/** Count rows (queue, state|null, n, paused|null) to per-queue counts, sorted by queue name. */
-export function toCounts(rows: Array<{ queue: string; state: string | null; n: number; paused: boolean | null }>): QueueInfo[] {
+/** Count rows (queue, state|null, n, paused|null, policy|null) to per-queue counts, sorted by queue name. */
+export function toCounts(rows: Array<{ queue: string; state: string | null; n: number; paused: boolean | null; policy: Record<string, unknown> | null }>): QueueInfo[] {
   const byQueue = new Map<string, QueueInfo>();
   for (const r of rows) {
     let q = byQueue.get(r.queue);
     if (!q) {
-      q = { queue: r.queue, paused: false, counts: emptyCounts() };
+      q = { queue: r.queue, paused: false, counts: emptyCounts(), policy: {} };
       byQueue.set(r.queue, q);
     }
     if (r.state !== null) q.counts[publicState(r.state as StoredState)] += r.n;
-    if (r.paused !== null) q.paused = r.paused;
+    if (r.paused !== null) {
+      q.paused = r.paused;
+      q.policy = rowOverrides({ paused: r.paused, policy: r.policy });
+    }
   }
   return [...byQueue.values()].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
 }

@@ -161,6 +161,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE schedule_name IS NOT NULL AND finished_at IS NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'queue policy: one JSON document of overrides per queue row',
+    // The overrides a queue's policy sets besides \`paused\` (which stays a
+    // column: every claim reads it), as JSON text holding only the keys set
+    // (core/queue-policy.ts QueuePolicyOverrides). The row '*' (ALL_QUEUES)
+    // holds the overrides every queue starts from. See ARCHITECTURE.md
+    // "Queue policy" for why one JSON column rather than a column per key.
+    sql: `
+      ALTER TABLE docket_queues ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

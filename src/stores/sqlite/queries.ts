@@ -223,10 +223,15 @@ export const SQL = {
     finished: `SELECT queue, state, count(*) AS n FROM docket_jobs INDEXED BY docket_jobs_finished
       WHERE finished_at IS NOT NULL AND state IN ('completed', 'failed', 'cancelled') AND (@queue IS NULL OR queue = @queue)
       GROUP BY queue, state`,
-    queueRows: `SELECT queue, paused FROM docket_queues`,
+    /** Stored queue rows; '*' (ALL_QUEUES) is not a queue. */
+    queueRows: `SELECT queue, paused, policy FROM docket_queues WHERE queue <> '*'`,
   },
-  setQueuePaused: `INSERT INTO docket_queues (queue, paused, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`,
+  /** setQueuePolicy: read the row, then write it back merged (one write transaction). */
+  setQueuePolicy: {
+    read: `SELECT paused, policy FROM docket_queues WHERE queue = ?`,
+    write: `INSERT INTO docket_queues (queue, paused, policy, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, policy = excluded.policy, updated_at = excluded.updated_at`,
+  },
 
   // ---------------------------------------------------------------- workers
   recordWorker: `INSERT INTO docket_workers (id, host, pid, queues, concurrency, active_jobs, started_at, last_heartbeat_at)

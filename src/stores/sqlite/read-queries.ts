@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { JOB_STATES, type JobState } from '../../core/job.js';
+import { rowOverrides, type QueuePolicyRow } from '../../store/queue-policy.js';
 import { emptyCounts, type JobPage, type ListJobsParams, type QueueCounts, type QueueInfo } from '../../store/store.js';
 import { checkList, invalid } from '../../store/input.js';
 import { listJobsSql, SQL } from './queries.js';
@@ -81,7 +82,10 @@ export function countJobs(queue: string | undefined, now: number, prepare: Prepa
 }
 
 export function listQueues(now: number, prepare: Prepare): QueueInfo[] {
-  const rows = prepare(SQL.countJobs.queueRows).all() as Array<{ queue: string; paused: number }>;
-  const paused = new Map(rows.map((r) => [r.queue, r.paused === 1]));
-  return countJobs(undefined, now, prepare).map((c) => ({ queue: c.queue, paused: paused.get(c.queue) ?? false, counts: c.counts }));
+  const rows = prepare(SQL.countJobs.queueRows).all() as Array<{ queue: string } & QueuePolicyRow>;
+  const stored = new Map(rows.map((r) => [r.queue, r]));
+  return countJobs(undefined, now, prepare).map((c) => {
+    const row = stored.get(c.queue);
+    return { queue: c.queue, paused: row?.paused === 1, counts: c.counts, policy: rowOverrides(row) };
+  });
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { StoreClosedError } from '../../core/errors.js';
 import type { ClaimedJob, JobProgress, JobRecord, NewJob } from '../../core/job.js';
 import type { LeasedTransition, TransitionResult } from '../../core/outcome.js';
+import type { QueuePolicyOverrides } from '../../core/queue-policy.js';
 import { assertName } from '../../core/validate.js';
 import type {
   ApplyAndClaimParams,
@@ -23,6 +24,8 @@ import type {
   QueueCounts,
   QueueInfo,
   RescueResult,
+  SetQueuePolicyParams,
+  SetQueuePolicyResult,
   Store,
   StoreCapabilities,
   StoreNotification,
@@ -35,6 +38,7 @@ import { CrossProcessSignals } from './cross-process-signals.js';
 import { SqliteStoreError, wrapSqliteError } from './errors.js';
 import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
+import { checkPolicyQueue, checkSetQueuePolicy, planPolicyWrite, rowOverrides, type QueuePolicyRow } from '../../store/queue-policy.js';
 import { runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';
@@ -321,12 +325,27 @@ export class SqliteStore implements Store {
 
   // ------------------------------------------------------------------ queues
 
+  async setQueuePolicy(params: SetQueuePolicyParams): Promise<SetQueuePolicyResult> {
+    const { queue, patch } = checkSetQueuePolicy(params);
+    const q = SQL.setQueuePolicy;
+    const write = this.write(() => {
+      const plan = planPolicyWrite(this.st(q.read).get(queue) as QueuePolicyRow | undefined, patch);
+      this.st(q.write).run(queue, plan.paused ? 1 : 0, plan.json, this.clock.now());
+      return plan;
+    });
+    if (patch.paused !== undefined && !write.paused) this.emit({ type: 'jobs-available', queue });
+    return { previous: write.previous, policy: write.policy };
+  }
+
+  async getQueuePolicy(params: { queue: string }): Promise<QueuePolicyOverrides> {
+    const queue = checkPolicyQueue(params?.queue);
+    return this.read(() => rowOverrides(this.st(SQL.setQueuePolicy.read).get(queue) as QueuePolicyRow | undefined));
+  }
+
   async setQueuePaused(params: { queue: string; paused: boolean }): Promise<void> {
     assertName('queue', params.queue);
     if (typeof params.paused !== 'boolean') throw invalid('paused', 'paused must be a boolean');
-    const now = this.clock.now();
-    this.write(() => this.st(SQL.setQueuePaused).run(params.queue, params.paused ? 1 : 0, now));
-    if (!params.paused) this.emit({ type: 'jobs-available', queue: params.queue });
+    await this.setQueuePolicy({ queue: params.queue, policy: { paused: params.paused } });
   }
 
   async listQueues(): Promise<QueueInfo[]> {

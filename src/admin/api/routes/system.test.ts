@@ -141,6 +141,7 @@ describe('GET /api/v1/openapi.json', () => {
         'GET /api/v1/events',
         'GET /api/v1/queues',
         'GET /api/v1/queues/{queue}',
+        'PATCH /api/v1/queues/{queue}',
         'POST /api/v1/queues/{queue}/pause',
         'POST /api/v1/queues/{queue}/resume',
         'GET /api/v1/jobs',

@@ -1,4 +1,5 @@
-import { JOB_STATES, type JobState } from '../../../core/job.js';
+import { FINISHED_STATES, JOB_STATES, type JobState } from '../../../core/job.js';
+import type { QueuePolicy } from '../../../core/queue-policy.js';
 import type { QueueInfo, StateCounts, WorkerInfo } from '../../../store/store.js';
 import type { Throughput } from '../throughput.js';
 import { duration, num, Time } from './format.js';
@@ -6,7 +7,7 @@ import { Layout, type ViewContext } from './layout.js';
 import { ActionButton } from './actions.js';
 
 export interface OverviewData {
-  queues: Array<QueueInfo & { concurrency: number | null }>;
+  queues: Array<QueueInfo & { effectivePolicy: QueuePolicy; concurrency: number | null }>;
   totals: StateCounts;
   workers: WorkerInfo[];
   throughput: Throughput | null;
@@ -59,6 +60,9 @@ export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
                   <th scope="col" class="num" title="this process's per-worker setting">
                     concurrency
                   </th>
+                  <th scope="col" title="queue policy, the same in every process: finished jobs kept (max age / max count); * = set for this queue (docket queues set, PATCH /api/v1/queues/{queue})">
+                    retention
+                  </th>
                   {props.view.canAct ? <th scope="col">actions</th> : null}
                 </tr>
               </thead>
@@ -75,6 +79,9 @@ export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
                       </td>
                     ))}
                     <td class="num">{q.concurrency ?? '—'}</td>
+                    <td class="retention">
+                      <Retention queue={q} />
+                    </td>
                     {props.view.canAct ? (
                       <td>
                         {q.paused ? (
@@ -114,6 +121,27 @@ export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
         )}
       </section>
     </div>
+  );
+}
+
+/** The queue's effective retention per finished state, e.g. "completed 7 d 0 h / 10,000"; `*` marks a value set for this queue. */
+function Retention(props: { queue: QueueInfo & { effectivePolicy: QueuePolicy } }) {
+  const { effectivePolicy, policy } = props.queue;
+  return (
+    <ul class="retention-rules" aria-label="retention">
+      {FINISHED_STATES.map((s) => {
+        const r = effectivePolicy.retention[s];
+        const set = policy.retention?.[s];
+        const mark = (k: 'maxAgeMs' | 'maxCount') => (set?.[k] !== undefined ? '*' : '');
+        return (
+          <li data-retention={s}>
+            <span class="muted">{s}</span> {r.maxAgeMs === null ? 'any age' : duration(r.maxAgeMs)}
+            {mark('maxAgeMs')} / {r.maxCount === null ? 'any count' : num(r.maxCount)}
+            {mark('maxCount')}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
