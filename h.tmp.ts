@@ -1,1 +1,0 @@
-export function hello(x: number): number { return x * 2; }
