@@ -9,7 +9,11 @@ export type JobHandler<TData, TResult> = (data: TData, ctx: JobContext) => Promi
 
 /** What `docket.defineJob(name, …)` takes. */
 export interface DefineJobOptions<TData, TResult> extends JobOptionsInput {
-  /** Optional Standard Schema (zod 3.24+, valibot, arktype): enqueued data is validated (and transformed) by it. */
+  /**
+   * Optional Standard Schema (zod 3.24+, valibot, arktype). Enqueued data is validated by it and
+   * stored as given (its input type, JSON); the handler gets the schema's output for that data
+   * (defaults, transforms), parsed again when the attempt starts.
+   */
   schema?: StandardSchemaV1<unknown, TData>;
   handler: JobHandler<TData, TResult>;
 }

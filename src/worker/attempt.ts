@@ -6,9 +6,13 @@ import { decideNextState, toFailure } from '../core/next-state.js';
 import type { AttemptOutcome } from '../core/outcome.js';
 import { checkJsonText } from '../core/validate.js';
 import type { JobDefinition } from '../jobs/job-definition.js';
+import { validateWithSchema } from '../jobs/standard-schema.js';
 import { createJobContext, type JobContext, type ProgressInput } from './job-context.js';
 
 export type AbortKind = AbortReason['kind'];
+
+/** parseData's answer when the attempt already failed on its data. */
+const UNPARSABLE: unique symbol = Symbol('unparsable');
 
 export interface AttemptDeps {
   clock: Clock;
@@ -91,7 +95,9 @@ export class Attempt {
     let ok = true;
     let value: unknown;
     try {
-      value = await def.handler(this.job.data as never, ctx);
+      const data = def.schema === null ? this.job.data : await this.parseData(def.schema);
+      if (data === UNPARSABLE) return;
+      value = await def.handler(data as never, ctx);
     } catch (error) {
       ok = false;
       value = error;
@@ -99,6 +105,22 @@ export class Attempt {
       await undefined;
     }
     this.handlerSettled(ok, value);
+  }
+
+  /**
+   * The stored data (the schema's input, checked at enqueue) through the job's
+   * schema: the handler gets its output. Data the schema now refuses (it changed
+   * since the enqueue) fails the attempt with INVALID_DATA, not retried: the
+   * same data would be refused again.
+   */
+  private async parseData(schema: NonNullable<JobDefinition['schema']>): Promise<unknown> {
+    try {
+      return await validateWithSchema(schema, 'data', this.job.data);
+    } catch (error) {
+      this.handlerDone = true;
+      if (!this.settled) this.settle({ kind: 'fail', failure: toFailure(error, this.job.attempt, new Date(this.deps.clock.now())) }, undefined);
+      return UNPARSABLE;
+    }
   }
 
   /** Fires the signal; for timeout and cancel, arms the grace after which the outcome is recorded anyway. */
