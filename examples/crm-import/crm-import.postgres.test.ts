@@ -43,7 +43,7 @@ describePostgres('crm-import on PostgreSQL', (pg) => {
     const xlsx = join(dir, 'export.xlsx');
     const made = await generateWorkbook(xlsx, { rows: 300, seed: 3 });
     const common = { DATA_DIR: join(dir, 'data'), CRM_XLSX: xlsx, MOFA_URL: site.url, ADMIN_API_KEY: 'dev-admin-key', PORT: '0' };
-    const settings = [
+    const settings: Array<Record<string, string>> = [
       { POSTGRES_SERVER: '127.0.0.1', POSTGRES_PORT: String(pg.server().port), POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: 'unused-trust-auth', POSTGRES_DB: 'postgres' },
       { DATABASE_URL: pg.url().replace(/^postgres(ql)?:/, 'postgresql+psycopg:') },
     ];
@@ -51,10 +51,12 @@ describePostgres('crm-import on PostgreSQL', (pg) => {
       const app = await startExample('crm-import', { ...common, ...database });
       try {
         expect(app.output()).toContain(`store: postgres (${i === 0 ? 'POSTGRES_*' : 'DATABASE_URL'})`);
-        let job: { state: string; result: { inserted: number } } | null = null;
-        for (let n = 0; n < 600 && !(job && ['completed', 'failed'].includes(job.state)); n++) {
-          job = ((await (await fetch(`${app.url}/jobs/import_crm_data_v1`)).json()) as { job: typeof job }).job;
-          if (!job || job.state !== 'completed') await sleep(50);
+        type ImportJob = { state: string; result: { inserted: number } } | null;
+        let job: ImportJob = null;
+        for (let n = 0; n < 600; n++) {
+          job = ((await (await fetch(`${app.url}/jobs/import_crm_data_v1`)).json()) as { job: ImportJob }).job;
+          if (job && ['completed', 'failed'].includes(job.state)) break;
+          await sleep(50);
         }
         expect(job).toMatchObject({ state: 'completed', result: { inserted: made.rows - made.duplicates - made.invalid } });
         if (i === 1) expect(app.output()).toContain('import_crm_data_v1 already ran; not enqueued again');
