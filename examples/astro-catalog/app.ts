@@ -23,6 +23,12 @@ export interface AstroCatalogOptions {
   logger?: Logger | false;
   /** Jobs run at once (BullMQ's worker `concurrency`; default 1). */
   concurrency?: number;
+  /**
+   * Whether this process runs jobs (default true). The web process of a split deployment sets
+   * false: it enqueues and reports, and `worker.ts` (`npm run example:astro-catalog:worker`, the
+   * seed's `npm run worker`) runs them, on the same store.
+   */
+  runWorker?: boolean;
 }
 
 export function createAstroCatalog(options: AstroCatalogOptions) {
@@ -31,7 +37,7 @@ export function createAstroCatalog(options: AstroCatalogOptions) {
     store: options.store,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    worker: { concurrency },
+    worker: { concurrency, enabled: options.runWorker ?? true },
     queues: { [QUEUE]: { concurrency, retention: RETENTION } },
     // No `schedules` here: `schedule-recurring-comets` stores the weekly one at run time,
     // and a process that declares none leaves stored schedules as they are.

@@ -285,3 +285,32 @@ async function cobsServer(): Promise<{ url: string; down: boolean; close(): Prom
   state.close = () => new Promise((r) => server.close(() => r()));
   return state;
 }
+
+describe('astro-catalog split as the seed runs it: web (RUN_WORKER=false) and npm run example:astro-catalog:worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'astro-split-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the web process only enqueues; the worker-only process runs the job and stops gracefully on SIGTERM', { timeout: 120_000 }, async () => {
+    const files = { DOCKET_DB: join(dir, 'jobs.db'), CATALOG_DB: join(dir, 'catalog.db') };
+    const web = await startExample('astro-catalog', { PORT: '0', ADMIN_API_KEY: KEY, RUN_WORKER: 'false', ...files });
+    let worker: RunningExample | null = null;
+    try {
+      expect(web.output()).toContain('worker: off (RUN_WORKER=false)');
+      const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
+      const res = await fetch(`${web.url}/api/admin/jobs/trigger`, { method: 'POST', headers, body: JSON.stringify({ jobType: 'update-comets', maxMagnitude: 15 }) });
+      expect(res.status).toBe(202);
+      const { jobId } = (await res.json()) as { jobId: string };
+      const state = async () => ((await (await fetch(`${web.url}/api/admin/jobs/status?jobId=${jobId}`, { headers })).json()) as { job: { state: string } }).job.state;
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await state()).toBe('waiting'); // nobody runs it in the web process
+
+      worker = await startExample('astro-catalog:worker', { ...files, COBS_API_URL: `${web.url}/stand-in/cobs/api` }, { ready: /astro-catalog worker started/ });
+      await until(async () => (await state()) === 'completed' || null, 'the worker process to complete the job');
+      await worker.stop(); // SIGTERM to the process group, as systemd and PM2 send it
+      expect(worker.output()).toContain('astro-catalog worker stopped');
+    } finally {
+      await worker?.stop();
+      await web.stop();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * `npm run example:astro-catalog`: the admin API and the worker of the
- * `catalog-updates` queue in one process (the seed ran `npm run worker` beside
- * the web app; see README.md for splitting them). Settings come from the environment.
+ * `catalog-updates` queue in one process. The seed ran `npm run worker` beside
+ * the web app: `RUN_WORKER=false` here and `npm run example:astro-catalog:worker`
+ * (worker.ts) split them the same way. Settings come from the environment.
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -13,9 +14,11 @@ const env = process.env;
 const host = env.HOST ?? '127.0.0.1';
 const port = Number(env.PORT ?? 3000);
 const concurrency = Number(env.WORKER_CONCURRENCY ?? 1);
+const runWorker = env.RUN_WORKER !== 'false';
 const problems = [
   !Number.isInteger(port) || port < 0 || port > 65_535 ? `PORT must be a port number (got ${env.PORT})` : null,
   !Number.isInteger(concurrency) || concurrency < 1 ? `WORKER_CONCURRENCY must be a positive integer (got ${env.WORKER_CONCURRENCY})` : null,
+  env.RUN_WORKER !== undefined && !['true', 'false'].includes(env.RUN_WORKER) ? `RUN_WORKER must be true or false (got ${env.RUN_WORKER})` : null,
   !env.ADMIN_API_KEY && !['127.0.0.1', 'localhost', '::1'].includes(host) ? `HOST=${host} exposes the admin API: set ADMIN_API_KEY too` : null,
 ].filter(Boolean);
 if (problems.length > 0) {
@@ -34,12 +37,13 @@ const astro = createAstroCatalog({
   adminApiKey: env.ADMIN_API_KEY,
   logger,
   concurrency,
+  runWorker,
 });
 await astro.docket.start();
 
 const server = serve({ fetch: astro.app.fetch, hostname: host, port }, (info: AddressInfo) => {
   publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`;
-  console.log(`astro-catalog listening on ${publicUrl} (jobs: ${docketDb}; catalog: ${catalogDb}; COBS: ${env.COBS_API_URL ?? 'local stand-in'}; auth: ${env.ADMIN_API_KEY ? 'ADMIN_API_KEY' : 'off, loopback only'})`);
+  console.log(`astro-catalog listening on ${publicUrl} (jobs: ${docketDb}; catalog: ${catalogDb}; COBS: ${env.COBS_API_URL ?? 'local stand-in'}; auth: ${env.ADMIN_API_KEY ? 'ADMIN_API_KEY' : 'off, loopback only'}; worker: ${runWorker ? `in this process, concurrency ${concurrency}` : 'off (RUN_WORKER=false): run npm run example:astro-catalog:worker'})`);
 });
 
 let stopping = false;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { Docket, type Clock, type JobRecord } from 'docket';
+import { PostgresStore } from 'docket/postgres';
 import { SqliteStore } from 'docket/sqlite';
 import type { CrmConfig } from './config.js';
 import { CrmDb } from './crm-db.js';
@@ -49,7 +50,9 @@ export function createCrmApp(config: CrmConfig & { mofaUrl: string }, options: {
   mkdirSync(config.dataDir, { recursive: true });
   const db = new CrmDb(join(config.dataDir, 'crm.db'));
   const docket = new Docket({
-    store: new SqliteStore({ path: join(config.dataDir, 'docket.db'), ...(clock ? { clock } : {}) }),
+    store: config.database
+      ? new PostgresStore({ connectionString: config.database.url })
+      : new SqliteStore({ path: join(config.dataDir, 'docket.db'), ...(clock ? { clock } : {}) }),
     ...(clock ? { clock } : {}),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

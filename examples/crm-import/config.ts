@@ -16,6 +16,12 @@ export interface CrmConfig {
   /** The monitored page; unset = a local stand-in started by the example. */
   mofaUrl: string | null;
   adminApiKey: string | null;
+  /**
+   * docket's store on PostgreSQL, configured as the seed configures its database: `DATABASE_URL`,
+   * or `POSTGRES_SERVER` / `POSTGRES_PORT` / `POSTGRES_USER` / `POSTGRES_PASSWORD` / `POSTGRES_DB`.
+   * null: docket's embedded SQLite store in DATA_DIR.
+   */
+  database: { url: string; from: 'DATABASE_URL' | 'POSTGRES_*' } | null;
   host: string;
   port: number;
 }
@@ -29,6 +35,15 @@ const env = z.object({
   CRM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   MOFA_URL: z.string().url().optional(),
   ADMIN_API_KEY: z.string().min(8, 'at least 8 characters').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?(\+\w+)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
+  POSTGRES_SERVER: z.string().min(1).optional(),
+  POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5432),
+  POSTGRES_USER: z.string().min(1).default('postgres'),
+  POSTGRES_PASSWORD: z.string().optional(),
+  POSTGRES_DB: z.string().min(1).default('postgres'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
 });
@@ -50,7 +65,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     crmBatchSize: e.CRM_BATCH_SIZE,
     mofaUrl: e.MOFA_URL ?? null,
     adminApiKey: e.ADMIN_API_KEY ?? null,
+    database: databaseOf(e),
     host: e.HOST,
     port: e.PORT,
   };
+}
+
+/**
+ * As the seed: `DATABASE_URL` if set (its SQLAlchemy driver suffix, `postgresql+psycopg://`,
+ * is dropped: node-postgres takes the plain scheme), else a URL built from `POSTGRES_*` when
+ * `POSTGRES_SERVER` is set.
+ */
+function databaseOf(e: z.infer<typeof env>): CrmConfig['database'] {
+  if (e.DATABASE_URL) return { url: e.DATABASE_URL.replace(/^postgres(ql)?\+\w+:/, 'postgresql:'), from: 'DATABASE_URL' };
+  if (!e.POSTGRES_SERVER) return null;
+  const auth = encodeURIComponent(e.POSTGRES_USER) + (e.POSTGRES_PASSWORD ? `:${encodeURIComponent(e.POSTGRES_PASSWORD)}` : '');
+  return { url: `postgresql://${auth}@${e.POSTGRES_SERVER}:${e.POSTGRES_PORT}/${encodeURIComponent(e.POSTGRES_DB)}`, from: 'POSTGRES_*' };
 }

@@ -26,6 +26,7 @@ if (!config.mofaUrl) site = await startStandInSite({ file: join(config.dataDir, 
 const app = createCrmApp({ ...config, mofaUrl: config.mofaUrl ?? site!.url });
 await app.start();
 const server = serve({ fetch: app.http.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
+  console.log(`store: ${config.database ? `postgres (${config.database.from})` : `sqlite (${join(config.dataDir, 'docket.db')})`}`);
   console.log(`crm-import listening on http://${info.address}:${info.port} (monitoring ${config.mofaUrl ?? `${site!.url}, a local stand-in`} daily at 03:00 ${config.taskTimezone})`);
 });
 

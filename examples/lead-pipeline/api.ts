@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { isDocketError, type Docket, type JobHandle } from 'docket';
+import { isDocketError, type Docket, type JobHandle, type JobState } from 'docket';
 import { collectStatistics, jobStatus, PRIORITIES, SEED_STATUSES, seedStatus, statesFor } from './job-status.js';
 import type { PipelineJobs } from './jobs.js';
 
@@ -29,6 +29,9 @@ const listQuery = z.object({ status: z.enum(SEED_STATUSES).optional(), limit: z.
 const cleanupQuery = z.object({ older_than_days: z.coerce.number().int().min(1).max(3650).default(30) }).strict();
 const noQuery = z.object({}).strict();
 const jobIdParam = /^[A-Za-z0-9_-]{1,64}$/;
+/** How long DELETE /cancel of a running job waits for it to end before answering `running`. */
+const CANCEL_WAIT_MS = 2_000;
+const FINAL_STATES: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled']);
 
 /** A 4xx answer with a FastAPI-style body. */
 class ApiError extends Error {
@@ -118,9 +121,18 @@ export function jobsApi(deps: { docket: Docket; jobs: PipelineJobs; apiKey: stri
     if (!job) throw new ApiError(404, `job ${id} not found`);
     const result = await docket.cancel(id, { reason: 'cancelled via API' });
     if (result.outcome === 'already_finished') throw new ApiError(409, `job ${id} already ${result.job.state}`);
-    // a running job: its worker aborts ctx.signal now and records `cancelled` once the handler returns
-    if (result.outcome === 'cancel_requested') return c.json({ job_id: id, status: 'cancelling' }, 202);
-    return c.json({ job_id: id, status: 'cancelled' });
+    if (result.outcome !== 'cancel_requested') return c.json({ job_id: id, status: 'cancelled' });
+    // A running job: its worker aborts ctx.signal now and records `cancelled` once the handler
+    // returns (the scraper's downloads stop at once). The answer is one of the seed's six
+    // statuses: the job's final one if it ends within CANCEL_WAIT_MS, else 202 `running` with
+    // `cancel_requested` (poll /status).
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    for (;;) {
+      const now = await docket.getJob(id);
+      if (now && FINAL_STATES.has(now.state)) return c.json({ job_id: id, status: seedStatus(now) });
+      if (Date.now() >= deadline) return c.json({ job_id: id, status: now ? seedStatus(now) : 'running', cancel_requested: true }, 202);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   });
 
   api.get('/statistics', async (c) => {

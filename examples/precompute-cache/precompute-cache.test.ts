@@ -71,6 +71,13 @@ async function precomputeTop10(app: RunningExample, cache: { keys(prefix: string
   const body = (await hit.json()) as { source: string; key: string; panchangam: { tithi: { name: string }; sunrise: string } };
   expect(body).toMatchObject({ source: 'cache', key: `panchangam:mumbai:${from}` });
   expect(body.panchangam.sunrise).toMatch(/^\d{4}-\d\d-\d\dT0[0-2]:\d\d:\d\dZ$/); // 05:30–08:30 IST
+  // The seed's spelling finds its city (GeoNames says Bengaluru), from the cache IN_TOP10 filled.
+  for (const [asked, slug] of [['Bangalore', 'bangalore'], ['Bengaluru', 'bangalore'], ['Jaipur', 'jaipur']]) {
+    const seedCity = await fetch(`${app.url}/panchangam/${asked}?date=${from}`);
+    expect(seedCity.status, asked).toBe(200);
+    expect(seedCity.headers.get('x-cache'), asked).toBe('HIT');
+    expect(((await seedCity.json()) as { key: string }).key).toBe(`panchangam:${slug}:${from}`);
+  }
   const miss = await fetch(`${app.url}/panchangam/mumbai?date=2030-06-01`);
   expect(((await miss.json()) as { source: string }).source).toBe('computed');
   expect(((await (await fetch(`${app.url}/panchangam/mumbai?date=2030-06-01`)).json()) as { source: string }).source).toBe('cache');

@@ -19,7 +19,11 @@ export interface RunningExample {
   stop(): Promise<number | null>;
 }
 
-export async function startExample(name: string, env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<RunningExample> {
+/**
+ * `ready`: the line that says it started; its first group, if any, is the URL
+ * (default: `listening on http://…`). A worker-only process prints no address.
+ */
+export async function startExample(name: string, env: Record<string, string>, options: { timeoutMs?: number; ready?: RegExp } = {}): Promise<RunningExample> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   // Its own process group (detached), so stop() reaches npm, tsx and node alike.
   const child = spawn('npm', ['run', '--silent', `example:${name}`], {
@@ -39,10 +43,10 @@ export async function startExample(name: string, env: Record<string, string>, op
       reject(new Error(`example ${name} did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(output);
+      const m = (options.ready ?? /listening on (http:\/\/\S+)/).exec(output);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(m[1] ?? '');
       }
     };
     child.stdout!.on('data', check);

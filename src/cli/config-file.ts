@@ -70,15 +70,42 @@ let tsEnabled: Promise<void> | null = null;
  * config file applies (its `paths` aliases, as in the rest of that project).
  * Skipped when the CLI itself already runs under a TypeScript loader
  * (`npm start` runs it through tsx).
+ *
+ * tsx is an optional peer dependency (with esbuild it is ~12 MB with a native
+ * binary, for this one use): without it a `.ts` config is refused with how to
+ * fix it, unless this Node strips types itself (`process.features.typescript`,
+ * Node >= 22.18), which then loads it (erasable syntax only).
  */
 function enableTypeScript(configPath: string): Promise<void> {
   tsEnabled ??= (async () => {
     if (import.meta.url.endsWith('.ts')) return;
-    const { register } = await import('tsx/esm/api');
+    let api: { register(options?: { tsconfig?: string }): unknown };
+    try {
+      api = (await import('tsx/esm/api')) as typeof api;
+    } catch (e) {
+      if (!isModuleNotFound(e, 'tsx')) throw e;
+      if ((process.features as { typescript?: unknown }).typescript) return;
+      throw configError(tsxMissingMessage(configPath), { path: configPath });
+    }
     const tsconfig = nearestTsconfig(dirname(configPath));
-    register(tsconfig === null ? {} : { tsconfig });
+    api.register(tsconfig === null ? {} : { tsconfig });
   })();
+  tsEnabled.catch(() => {
+    tsEnabled = null;
+  });
   return tsEnabled;
+}
+
+export function tsxMissingMessage(configPath: string): string {
+  return (
+    `config file ${configPath} is TypeScript, and loading it needs tsx, an optional peer dependency of docket: ` +
+    `install it (npm install --save-dev tsx), or write the config as docket.config.js / .mjs`
+  );
+}
+
+function isModuleNotFound(e: unknown, name: string): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  return (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') && String(err.message).includes(`'${name}`);
 }
 
 function nearestTsconfig(dir: string): string | null {

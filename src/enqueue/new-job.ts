@@ -33,7 +33,12 @@ export async function buildNewJob(
     const field = o.keepKeyForever ? 'options.keepKeyForever' : 'options.releaseKeyOnFailure';
     throw new ValidationError('INVALID_OPTION', field, `${field} needs options.idempotencyKey`);
   }
-  const value = def.schema ? await validateWithSchema(def.schema, 'data', data) : data;
+  // The schema checks the data now (bad data writes nothing), but the job stores what was given:
+  // the schema's input type, plain JSON. The worker parses it again and hands the output (defaults
+  // applied, transforms run: a string may become a Date) to the handler, so enqueue takes
+  // StandardSchemaV1.InferInput and the handler gets InferOutput, as the types say.
+  if (def.schema) await validateWithSchema(def.schema, 'data', data);
+  const value = data;
   return {
     name: def.name,
     queue: o.queue ?? def.queue,

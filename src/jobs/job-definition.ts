@@ -31,7 +31,11 @@ export interface HandlerModule {
 
 /** What `docket.defineJob(name, …)` takes. */
 export interface DefineJobOptions<TData, TResult> extends JobOptionsInput {
-  /** Optional Standard Schema (zod 3.24+, valibot, arktype): enqueued data is validated (and transformed) by it. */
+  /**
+   * Optional Standard Schema (zod 3.24+, valibot, arktype). Enqueued data is validated by it and
+   * stored as given (its input type, JSON); the handler gets the schema's output for that data
+   * (defaults, transforms), parsed again when the attempt starts.
+   */
   schema?: StandardSchemaV1<unknown, TData>;
   /** A function (in-process only), or a module and export name (any isolation). */
   handler: JobHandler<TData, TResult> | HandlerModule;

@@ -6,6 +6,7 @@ import { decideNextState, toFailure } from '../core/next-state.js';
 import type { AttemptOutcome } from '../core/outcome.js';
 import { checkJsonText } from '../core/validate.js';
 import type { JobDefinition } from '../jobs/job-definition.js';
+import { validateWithSchema } from '../jobs/standard-schema.js';
 import type { AttemptUsage } from '../runtime/events.js';
 import { createJobContext, type JobContext, type ProgressInput } from './job-context.js';
 import type { HostExit } from './isolation/host-handle.js';
@@ -13,6 +14,9 @@ import type { Isolation, IsolatedRun } from './isolation/isolation.js';
 import { deserializeError, type HostMessage } from './isolation/protocol.js';
 
 export type AbortKind = AbortReason['kind'];
+
+/** parseData's answer when the attempt already failed on its data. */
+const UNPARSABLE: unique symbol = Symbol('unparsable');
 
 export interface AttemptDeps {
   clock: Clock;
@@ -90,11 +94,27 @@ export class Attempt {
       this.timeoutTimer = deps.clock.setTimeout(() => this.abort('timeout', `job timed out after ${ms} ms`), ms);
     }
     if (def.isolation !== 'in-process' && deps.isolation) {
-      this.isolated = deps.isolation.run(job, def, { message: (m) => this.fromHost(m), exited: (e) => this.hostExited(e) });
+      if (def.schema === null) this.startIsolated(job);
+      else void this.parseThenStartIsolated(def.schema);
       return;
     }
     deps.isolation?.inProcessStarted(job);
     void this.execute(def, createJobContext(job, this, deps.logger, def.handlerModule?.options));
+  }
+
+  private startIsolated(job: ClaimedJob): void {
+    this.isolated = this.deps.isolation!.run(job, this.def, { message: (m) => this.fromHost(m), exited: (e) => this.hostExited(e) });
+  }
+
+  /**
+   * A schema's output (transforms, defaults) is what the handler gets, on
+   * every side: it is parsed here and the output crosses the boundary
+   * (structured clone keeps Dates, Maps and the like).
+   */
+  private async parseThenStartIsolated(schema: NonNullable<JobDefinition['schema']>): Promise<void> {
+    const data = await this.parseData(schema);
+    if (data === UNPARSABLE || this.settled || this.aborted) return;
+    this.startIsolated({ ...this.job, data });
   }
 
   /** What the isolated handler's thread or process reports: progress, log lines, its end. */
@@ -148,7 +168,9 @@ export class Attempt {
     let ok = true;
     let value: unknown;
     try {
-      value = await def.handler(this.job.data as never, ctx);
+      const data = def.schema === null ? this.job.data : await this.parseData(def.schema);
+      if (data === UNPARSABLE) return;
+      value = await def.handler(data as never, ctx);
     } catch (error) {
       ok = false;
       value = error;
@@ -157,6 +179,22 @@ export class Attempt {
     }
     this.deps.isolation?.inProcessEnded(this.job);
     this.handlerSettled(ok, value);
+  }
+
+  /**
+   * The stored data (the schema's input, checked at enqueue) through the job's
+   * schema: the handler gets its output. Data the schema now refuses (it changed
+   * since the enqueue) fails the attempt with INVALID_DATA, not retried: the
+   * same data would be refused again.
+   */
+  private async parseData(schema: NonNullable<JobDefinition['schema']>): Promise<unknown> {
+    try {
+      return await validateWithSchema(schema, 'data', this.job.data);
+    } catch (error) {
+      this.handlerDone = true;
+      if (!this.settled) this.settle({ kind: 'fail', failure: toFailure(error, this.job.attempt, new Date(this.deps.clock.now())) }, undefined);
+      return UNPARSABLE;
+    }
   }
 
   /** Fires the signal; for timeout and cancel, arms the grace after which the outcome is recorded anyway. */

@@ -22,7 +22,7 @@ const NOT_SHIPPED = /fixture|test-support|demo|\.test\./i;
 interface PackageJson {
   files: string[];
   scripts: { build: string };
-  exports: Record<string, { types: string; import: string }>;
+  exports: Record<string, string | { types: string; import: string }>;
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
@@ -42,33 +42,22 @@ function compiledOutputs(): string[] {
     });
 }
 
-/** Files the build script copies: every `cpSync('from', 'to', …)` in it. */
-function copiedOutputs(): string[] {
-  const out: string[] = [];
-  for (const m of pkg.scripts.build.matchAll(/cpSync\('([^']+)', '([^']+)'/g)) {
-    const [, from, to] = m;
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else out.push(join(to!, relative(from!, path)));
-      }
-    };
-    walk(from!);
-  }
-  return out;
+/** Files the build script copies (scripts/copy-assets.mjs). */
+async function copiedOutputs(): Promise<string[]> {
+  const { ASSET_COPIES } = (await import('../../scripts/copy-assets.mjs')) as { ASSET_COPIES: Array<[string, string]> };
+  return ASSET_COPIES.map(([, to]) => to);
 }
 
 let scratch: string;
 let packed: string[];
 
-beforeAll(() => {
+beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'docket-pack-'));
   for (const name of ['package.json', '.npmignore', '.gitignore', 'README.md', 'LICENSE']) {
     if (existsSync(join(ROOT, name))) cpSync(join(ROOT, name), join(scratch, name));
   }
   cpSync(join(ROOT, 'bin'), join(scratch, 'bin'), { recursive: true });
-  for (const file of [...compiledOutputs(), ...copiedOutputs()]) {
+  for (const file of [...compiledOutputs(), ...(await copiedOutputs())]) {
     mkdirSync(dirname(join(scratch, file)), { recursive: true });
     writeFileSync(join(scratch, file), '');
   }
@@ -88,11 +77,14 @@ describe('npm pack', () => {
 
   it('ships every subpath export and the dashboard assets', () => {
     for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue; // ./package.json
       expect(packed, subpath).toContain(target.import.replace(/^\.\//, ''));
       expect(packed, subpath).toContain(target.types.replace(/^\.\//, ''));
     }
     expect(packed).toContain('dist/admin/dashboard/assets/dashboard.js');
     expect(packed).toContain('dist/admin/dashboard/assets/dashboard.css');
+    expect(packed).toContain('dist/admin/dashboard/assets/htmx.min.js');
+    expect(packed).toContain('dist/admin/dashboard/assets/uPlot.iife.min.js');
     expect(packed).toContain('bin/docket.mjs');
   });
 });

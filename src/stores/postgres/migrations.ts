@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import { DocketError } from '../../core/errors.js';
 import { SCHEDULES_MIGRATION } from './schedules-queries.js';
 
@@ -146,15 +145,24 @@ const MIGRATION_LOCK_CLASS = 0x646b;
  * Applies pending migrations (or, with `apply: false`, checks there are none)
  * in one transaction under a per-schema advisory lock. Returns the versions applied.
  */
-export async function runMigrations(client: PoolClient, opts: { schema: string; quotedSchema: string; apply: boolean }): Promise<number[]> {
+/**
+ * The connection `runMigrations` is given (a pg `PoolClient`), structurally: this
+ * file's declarations are reachable from the published `docket/postgres` types,
+ * which must not need `@types/pg`.
+ */
+interface MigrationClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export async function runMigrations(client: MigrationClient, opts: { schema: string; quotedSchema: string; apply: boolean }): Promise<number[]> {
   const s = opts.quotedSchema;
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, opts.schema]);
     let current: number[] = [];
-    const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`${s}.migrations`]);
-    if (exists.rows[0]?.t) {
-      current = (await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations ORDER BY version`)).rows.map((r) => r.version);
+    const exists = (await client.query('SELECT to_regclass($1) AS t', [`${s}.migrations`])).rows as Array<{ t: string | null }>;
+    if (exists[0]?.t) {
+      current = ((await client.query(`SELECT version FROM ${s}.migrations ORDER BY version`)).rows as Array<{ version: number }>).map((r) => r.version);
     } else if (opts.apply) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await client.query(`CREATE TABLE ${s}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);

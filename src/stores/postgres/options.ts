@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { parseOrThrow } from '../../core/config.js';
 import { ValidationError } from '../../core/errors.js';
@@ -25,11 +24,21 @@ export interface StoreLogger {
   error(obj: object, msg?: string): void;
 }
 
+/**
+ * A node-postgres `Pool` as the published types see it: structurally (as Kysely
+ * does), so `docket/postgres`'s declarations need neither `pg` nor `@types/pg`
+ * to typecheck. A `pg.Pool` satisfies it; the store uses it as one.
+ */
+export interface PgPool {
+  connect(): Promise<unknown>;
+  end(): Promise<void>;
+}
+
 export interface PostgresStoreOptions {
   /** `postgres://user:pass@host:port/db`; the store creates and owns a pool. */
   connectionString?: string;
   /** Your own pool (not ended by `close()`); give this or `connectionString`. */
-  pool?: Pool;
+  pool?: PgPool;
   /** Schema holding docket's tables (created by `migrate()`). Lowercase SQL identifier. */
   schema?: string;
   /**
@@ -47,7 +56,7 @@ export interface PostgresStoreOptions {
 
 export interface ResolvedPostgresStoreOptions {
   connectionString: string | null;
-  pool: Pool | null;
+  pool: PgPool | null;
   schema: string;
   migrate: boolean;
   maxConnections: number;
@@ -60,7 +69,7 @@ const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
 const optionsSchema = z
   .object({
     connectionString: z.string().min(1).optional(),
-    pool: z.custom<Pool>((v) => typeof v === 'object' && v !== null && typeof (v as Pool).connect === 'function', 'must be a pg Pool').optional(),
+    pool: z.custom<PgPool>((v) => typeof v === 'object' && v !== null && typeof (v as PgPool).connect === 'function', 'must be a pg Pool').optional(),
     schema: z.string().regex(SCHEMA_PATTERN, `must match ${SCHEMA_PATTERN} (a lowercase SQL identifier)`).optional(),
     migrate: z.boolean().optional(),
     maxConnections: z.number().int().min(2).max(1_000).optional(),

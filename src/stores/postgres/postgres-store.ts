@@ -102,7 +102,7 @@ export class PostgresStore implements Store {
     this.s = `"${this.schema}"`;
     this.channel = `docket_${this.schema}`;
     if (this.opts.pool) {
-      this.pool = this.opts.pool;
+      this.pool = this.opts.pool as Pool; // typed structurally in the options (options.ts, PgPool)
       this.ownsPool = false;
     } else {
       this.pool = new pg.Pool({

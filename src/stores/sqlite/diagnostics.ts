@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import type { SqliteSynchronous } from './options.js';
 
@@ -13,8 +12,18 @@ export interface SqliteDiagnostics {
   latestSchemaVersion: number;
 }
 
+/**
+ * The part of a better-sqlite3 connection read here, structurally: this file's
+ * declarations are reachable from the published `docket/sqlite` types, which
+ * must not need `@types/better-sqlite3` (a dev dependency).
+ */
+interface PragmaConnection {
+  prepare(sql: string): { get(): unknown; pluck(): { get(): unknown } };
+  pragma(source: string, options: { simple: true }): unknown;
+}
+
 /** The connection's settings as SQLite reports them (not as configured), and the schema version. */
-export function readDiagnostics(db: Database.Database, path: string): SqliteDiagnostics {
+export function readDiagnostics(db: PragmaConnection, path: string): SqliteDiagnostics {
   const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docket_migrations'`).get();
   const version = hasTable ? (db.prepare('SELECT max(version) AS v FROM docket_migrations').get() as { v: number | null }).v : null;
   return {
