@@ -21,6 +21,9 @@ import { registerStatsRoutes } from './routes/stats.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 
+/** Retry-After (seconds) of the 503 answered while the Docket waits for its store at start. */
+const STARTING_RETRY_AFTER_S = 5;
+
 /** Job data may be up to the payload cap; the rest of an enqueue body is small. */
 export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
 
@@ -117,7 +120,12 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
 
   // Every request finds the schema current (the job admin migrates once per Docket; a
   // failure is retried by the next request): migrate() is idempotent and safe when processes race.
+  // While the Docket's start() waits for an unreachable store (docket serve begun before its
+  // database), every request, /healthz too, answers 503 "starting" instead of trying the store.
   app.use('*', async (_c, next) => {
+    if (docket.waitingForStore === true) {
+      throw new HttpProblem('NOT_STARTED', 'starting: store unreachable (waiting for it to answer)', { retryAfter: STARTING_RETRY_AFTER_S }, { 'retry-after': String(STARTING_RETRY_AFTER_S) });
+    }
     await docket.jobs.ready();
     await next();
   });
