@@ -20,7 +20,7 @@ const SEED = Number(process.env.DOCKET_FUZZ_SEED ?? 11);
 
 let f: Fixture;
 let ops: DocOperation[];
-const ctx: ValueContext = { components: {}, known: { ids: [], names: ['hourly', 'echo', 'default', 'emails'] } };
+const ctx: ValueContext = { components: {}, known: { ids: [], names: ['hourly', 'echo', 'default', 'emails'], jobs: ['echo', 'boom'] } };
 
 beforeAll(async () => {
   // a small body cap, so 413 costs little to reach

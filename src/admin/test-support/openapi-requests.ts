@@ -89,7 +89,7 @@ const NASTY_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 
 export interface ValueContext {
   components: Record<string, Schema>;
   /** Names and ids that exist (a valid path parameter sometimes names one). */
-  known: { ids: string[]; names: string[] };
+  known: { ids: string[]; names: string[]; jobs: string[] };
 }
 
 function resolve(schema: Schema, ctx: ValueContext): Schema {
@@ -130,7 +130,9 @@ export function validValue(g: Gen, schema: Schema, ctx: ValueContext, depth = 0)
       const obj: Record<string, unknown> = {};
       const required = new Set<string>(s.required ?? []);
       for (const [k, v] of Object.entries<Schema>(s.properties)) {
-        if (required.has(k) || g.chance(0.35)) obj[k] = validValue(g, v, ctx, depth + 1);
+        if (!required.has(k) && !g.chance(0.35)) continue;
+        // a body's `name` is usually a defined job, so valid enqueues get past UNKNOWN_JOB
+        obj[k] = k === 'name' && ctx.known.jobs.length && g.chance(0.7) ? g.pick(ctx.known.jobs) : validValue(g, v, ctx, depth + 1);
       }
       // `not: { required: [a, b] }`: never both
       const excluded: string[] | undefined = s.not?.required;
