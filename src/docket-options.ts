@@ -21,6 +21,13 @@ export interface DocketOptions extends CoreOptions {
   scheduler?: SchedulerOptions;
   /** Schedules declared in config, stored at `start()` like `docket.schedule()` calls. */
   schedules?: ScheduleConfig[];
+  /**
+   * What `start()` does when the store is unreachable (connection refused or lost):
+   * by default it logs one warning and retries with the outage backoff until the
+   * store answers (or `stop()`/`close()` is called); `true` rejects at once with
+   * the store's `STORE_ERROR`, as before. Other failures always reject at once.
+   */
+  failFast?: boolean;
 }
 
 /** `new Docket(options)` checked and resolved: what the composition root wires. */
@@ -32,10 +39,11 @@ export interface ResolvedDocketOptions {
   schedulerConfig: SchedulerConfig;
   /** The config's schedules, checked (their jobs are looked up in `registry` at start). */
   declarations: ScheduleDeclarations;
+  failFast: boolean;
 }
 
 /** Top-level option names; anything else is a typo and is rejected. */
-const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes', 'scheduler', 'schedules']);
+const KNOWN_OPTIONS = new Set(['store', 'logger', 'clock', 'worker', 'maintenance', 'queues', 'retention', 'maxPayloadBytes', 'scheduler', 'schedules', 'failFast']);
 
 /** Validates every option (naming the field that is wrong) before anything is built. */
 export function resolveDocketOptions(options: DocketOptions, registry: JobRegistry): ResolvedDocketOptions {
@@ -45,12 +53,15 @@ export function resolveDocketOptions(options: DocketOptions, registry: JobRegist
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new ValidationError('INVALID_CONFIG', key, `${key}: unknown option "${key}"`);
   }
-  const { store, logger, clock, scheduler, schedules, ...core } = options;
+  const { store, logger, clock, scheduler, schedules, failFast, ...core } = options;
+  if (failFast !== undefined && typeof failFast !== 'boolean') {
+    throw new ValidationError('INVALID_CONFIG', 'failFast', `failFast must be a boolean (got ${describe(failFast)})`);
+  }
   const config = resolveCoreConfig(core);
   const schedulerConfig = resolveSchedulerConfig(scheduler);
   const declarations = new ScheduleDeclarations(registry, config.maxPayloadBytes);
   declarations.addConfig(schedules);
-  return { config, schedulerConfig, declarations, store: checkStore(store), clock: checkClock(clock), logger: resolveLogger(logger) };
+  return { config, schedulerConfig, declarations, failFast: failFast ?? false, store: checkStore(store), clock: checkClock(clock), logger: resolveLogger(logger) };
 }
 
 function checkStore(store: unknown): Store {

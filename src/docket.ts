@@ -15,6 +15,8 @@ import type { StandardSchemaV1 } from './jobs/standard-schema.js';
 import { JobEndWaiters, waitForJob } from './jobs/wait-for-job.js';
 import { Maintenance } from './maintenance/maintenance.js';
 import { DocketEventEmitter, type DocketEventName, type DocketListener } from './runtime/events.js';
+import { OutageReporter } from './runtime/outage-reporter.js';
+import { waitForStore } from './runtime/wait-for-store.js';
 import type { Service } from './runtime/service.js';
 import type { ScheduleOptions } from './scheduler/declarations.js';
 import { ScheduleAdmin } from './scheduler/schedule-admin.js';
@@ -78,9 +80,14 @@ export class Docket {
   private ready: Promise<void> | null = null;
   private lifecycle: Promise<void> = Promise.resolve();
   private started = false;
+  private readonly failFast: boolean;
+  /** One per start() in progress; stop() aborts them, so a start waiting for an unreachable store gives up. */
+  private readonly startWaits = new Set<AbortController>();
+  private storeDown = false;
 
   constructor(options: DocketOptions) {
-    const { store, clock, logger, config, schedulerConfig, declarations } = resolveDocketOptions(options, this.registry);
+    const { store, clock, logger, config, schedulerConfig, declarations, failFast } = resolveDocketOptions(options, this.registry);
+    this.failFast = failFast;
     this.store = store;
     this.clock = clock;
     this.logger = logger;
@@ -257,16 +264,53 @@ export class Docket {
     return this.started;
   }
 
-  /** Migrates the store, stores declared queue policies and schedules and starts the services (worker, maintenance, scheduler). Idempotent. */
+  /**
+   * True while `start()` is waiting for an unreachable store (it logged one
+   * warning and retries with backoff; see `failFast`). The admin API's
+   * `/healthz` answers 503 "starting" meanwhile.
+   */
+  get waitingForStore(): boolean {
+    return this.storeDown;
+  }
+
+  /**
+   * Migrates the store, stores declared queue policies and schedules and starts the services (worker, maintenance, scheduler). Idempotent.
+   * A store that does not answer (connection refused or lost) is waited for: one warning, then tries with the
+   * outage backoff (250 ms doubling to 5 s) until it answers; `failFast: true` rejects at once instead. `stop()`
+   * or `close()` meanwhile makes it reject with NOT_STARTED.
+   */
   start(): Promise<void> {
+    const wait = new AbortController();
+    this.startWaits.add(wait);
     return this.serially(async () => {
       if (this.started) return;
-      await this.ensureReady();
-      // Declared queue policy (config `retention`, `queues.<q>.retention`) is stored first, so the
-      // pruner of every process applies it (last declaration wins; see jobs/queue-policies.ts).
-      await declareQueuePolicies({ store: this.store, logger: this.logger, declared: this.config.policies });
-      // Declared schedules are stored before any service starts (UnknownJobError for a config schedule surfaces here).
-      await this.schedules.sync();
+      // Declared queue policy (config `retention`, `queues.<q>.retention`) is stored first, so the pruner of every
+      // process applies it (last declaration wins; see jobs/queue-policies.ts); then declared schedules, before any
+      // service starts (UnknownJobError for a config schedule surfaces here).
+      const prepare = async () => {
+        await this.ensureReady();
+        await declareQueuePolicies({ store: this.store, logger: this.logger, declared: this.config.policies });
+        await this.schedules.sync();
+      };
+      if (this.failFast) await prepare();
+      else {
+        const reporter = new OutageReporter({ component: 'docket', logger: this.logger, clock: this.clock });
+        try {
+          await waitForStore(
+            async () => {
+              try {
+                await prepare();
+              } catch (error) {
+                this.storeDown = true;
+                throw error;
+              }
+            },
+            { clock: this.clock, reporter, operation: 'start', signal: wait.signal },
+          );
+        } finally {
+          this.storeDown = false;
+        }
+      }
       const begun: Service[] = [];
       try {
         for (const service of this.services) {
@@ -278,11 +322,13 @@ export class Docket {
         throw error;
       }
       this.started = true;
-    });
+    }).finally(() => this.startWaits.delete(wait));
   }
 
   /** Stops claiming, waits up to `graceMs` for active jobs, then aborts and releases the rest. Idempotent. */
   stop(options: { graceMs?: number } = {}): Promise<void> {
+    // a start() still waiting for the store gives up (rejects with NOT_STARTED)
+    for (const wait of this.startWaits) wait.abort();
     return this.serially(async () => {
       if (!this.started) return;
       this.started = false;

@@ -101,7 +101,7 @@ export class CliContext {
    */
   async openDocket(
     role: DocketRole,
-    overrides: { worker?: DocketOptions['worker']; scheduler?: boolean; logger?: Logger | false; mustExist?: boolean } = {},
+    overrides: { worker?: DocketOptions['worker']; scheduler?: boolean; logger?: Logger | false; mustExist?: boolean; failFast?: boolean } = {},
   ): Promise<{ docket: Docket; loaded: LoadedConfig }> {
     const loaded = await this.config();
     const { store } = await this.openStore({ mustExist: overrides.mustExist ?? false });
@@ -113,7 +113,17 @@ export class CliContext {
     const scheduler = { ...options.scheduler, enabled: role === 'serve' && overrides.scheduler !== false && options.scheduler?.enabled !== false };
     const logger = overrides.logger ?? (admin ? false : this.logger());
     try {
-      this.docket = new Docket({ ...options, worker, scheduler, ...(maintenance === undefined ? {} : { maintenance }), store, logger });
+      // --fail-fast over the config's failFast (admin commands never start(), so it does not matter to them)
+      const failFast = overrides.failFast ?? options.failFast;
+      this.docket = new Docket({
+        ...options,
+        worker,
+        scheduler,
+        ...(maintenance === undefined ? {} : { maintenance }),
+        ...(failFast === undefined ? {} : { failFast }),
+        store,
+        logger,
+      });
       for (const [name, definition] of Object.entries(jobs ?? {})) this.docket.defineJob(name, definition);
     } catch (e) {
       throw asConfigError(e, loaded.path);

@@ -21,6 +21,9 @@ import { registerStatsRoutes } from './routes/stats.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 
+/** Retry-After (seconds) of the 503 answered while the Docket waits for its store at start. */
+const STARTING_RETRY_AFTER_S = 5;
+
 /** Job data may be up to the payload cap; the rest of an enqueue body is small. */
 export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
 
@@ -87,7 +90,15 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     if (unexpected) logger?.error({ err, method: c.req.method, path: c.req.path }, 'admin API request failed');
     return problemResponse(problem, err instanceof HttpProblem ? err.headers : {});
   });
-  app.notFound((c) => problemResponse(makeProblem('ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+  // A known path with another method: 405 with Allow (OPTIONS: 204 with Allow); else 404.
+  const allow = new AllowedMethods(app);
+  app.notFound((c) => {
+    const methods = allow.of(c.req.path);
+    if (methods.length === 0) return problemResponse(makeProblem('ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+    const header = methods.join(', ');
+    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: header } });
+    return problemResponse(makeProblem('METHOD_NOT_ALLOWED', `${c.req.path} does not support ${c.req.method}; it supports ${header}`, { details: { allow: methods } }), { allow: header });
+  });
 
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const mw: RouteMiddleware = {
@@ -117,7 +128,12 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
 
   // Every request finds the schema current (the job admin migrates once per Docket; a
   // failure is retried by the next request): migrate() is idempotent and safe when processes race.
+  // While the Docket's start() waits for an unreachable store (docket serve begun before its
+  // database), every request, /healthz too, answers 503 "starting" instead of trying the store.
   app.use('*', async (_c, next) => {
+    if (docket.waitingForStore === true) {
+      throw new HttpProblem('NOT_STARTED', 'starting: store unreachable (waiting for it to answer)', { retryAfter: STARTING_RETRY_AFTER_S }, { 'retry-after': String(STARTING_RETRY_AFTER_S) });
+    }
     await docket.jobs.ready();
     await next();
   });
@@ -158,6 +174,31 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       dashboard?.close();
     },
   });
+}
+
+/** The methods each registered path answers (for 405 and OPTIONS), compiled once from the app's routes on first use. */
+class AllowedMethods {
+  private table: Array<{ pattern: RegExp; method: string }> | null = null;
+
+  constructor(private readonly app: OpenAPIHono<AuthEnv>) {}
+
+  of(path: string): string[] {
+    this.table ??= this.app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ pattern: routePattern(r.path), method: r.method.toUpperCase() }));
+    const methods = new Set(this.table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.size === 0) return [];
+    if (methods.has('GET')) methods.add('HEAD');
+    methods.add('OPTIONS');
+    return [...methods].sort();
+  }
+}
+
+/** A Hono route path (`/api/v1/jobs/:id`, `/assets/*`) as an anchored RegExp. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
 }
 
 function resolveLogger(option: Logger | false | undefined, docket: AdminDocket): Logger | null {

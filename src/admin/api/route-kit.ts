@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requireScope, type AuthEnv, type KeyRing, type Scope } from '../kit/auth.js';
 import { requireUtf8Body } from './utf8-body.js';
@@ -24,19 +24,68 @@ const securityFor = (access: Access): Array<Record<string, string[]>> => (access
 
 function authResponses(access: Access) {
   if (access === 'public') return {};
-  const base = { 401: problemContent('no API key, or an unknown one') };
+  const base = { 401: problemContent('no API key, an unknown one, or two different keys (x-api-key and Authorization: Bearer disagree)') };
   return access === 'admin' ? { ...base, 403: problemContent('the key has only the read scope') } : base;
 }
 
-/** createRoute plus the access level, the matching security and the 401/403 (and 500) responses. */
+/**
+ * Every `/api/v1` operation refuses query parameters it does not declare (400
+ * INVALID_OPTION naming them), so a typo such as `?stat=failed` is an error,
+ * not a silently unfiltered answer. `/healthz` and `/metrics` (probes and
+ * scrapers, which may add their own parameters) ignore the query string.
+ */
+function strictRequest(path: string, request: RouteConfig['request']): RouteConfig['request'] {
+  if (!path.startsWith(API_PREFIX)) return request;
+  const query = request?.query;
+  if (query === undefined) return { ...request, query: z.object({}).strict() };
+  if (query instanceof z.ZodObject) return { ...request, query: query.strict() };
+  return request;
+}
+
+/** The statuses any operation can answer, by what it takes: declared once here, so none is forgotten. */
+function commonResponses(path: string, request: RouteConfig['request']) {
+  const takesInput = path.startsWith(API_PREFIX) || request?.params !== undefined || request?.query !== undefined || request?.body !== undefined;
+  return {
+    ...(takesInput
+      ? {
+          400: problemContent(
+            'invalid input: INVALID_OPTION (a bad, unknown or repeated query parameter, or a bad body field), INVALID_NAME (a name or path parameter), INVALID_REQUEST (malformed JSON, invalid UTF-8, a body that is not an object)',
+          ),
+        }
+      : {}),
+    ...(request?.body
+      ? {
+          413: problemContent('the request body is larger than the server accepts (PAYLOAD_TOO_LARGE)'),
+          415: problemContent('the body is not sent as Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE)'),
+        }
+      : {}),
+  };
+}
+
+/**
+ * createRoute plus the access level, the matching security, and the responses
+ * every operation shares: 400 (input), 413/415 (a body), 401/403 (auth), 500,
+ * and 503 (the store is unreachable or closed, or the Docket is still starting).
+ * A route's own description of a status replaces the shared one.
+ */
 export function apiRoute<const P extends string, const R extends Omit<RouteConfig, 'path' | 'security'> & { path: P }>(access: Access, config: R) {
-  return createRoute({
+  const request = strictRequest(config.path, config.request);
+  const route = createRoute({
     ...config,
     security: securityFor(access),
     // the document shows the scope; guard() reads it back, so the two cannot disagree
     'x-docket-scope': access,
-    responses: { ...config.responses, ...authResponses(access), 500: problemContent('unexpected server fault (logged)') },
+    responses: {
+      ...commonResponses(config.path, config.request),
+      ...config.responses,
+      ...authResponses(access),
+      500: problemContent('unexpected server fault (logged)'),
+      503: problemContent('the store did not answer or is closed (STORE_ERROR, STORE_CLOSED), or the docket is starting and waits for its store (NOT_STARTED); see Retry-After when given'),
+    },
   });
+  // the strict query is set after createRoute so that handlers keep the route's own request types
+  if (request !== config.request) (route as { request?: RouteConfig['request'] }).request = request;
+  return route;
 }
 
 export interface RouteMiddleware {

@@ -16,6 +16,21 @@ export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).openapi(
 const isoDate = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T12:00:00.000Z' });
 const stateSchema = z.enum(JOB_STATES).openapi('JobState');
 
+/**
+ * An integer query parameter in [min, max], written in decimal digits only:
+ * `null`, an empty value, `1e2`, `0x10` or ` 5` answer 400 INVALID_OPTION
+ * (z.coerce would have read `''` as 0 and `1e2` as 100). Documented as an integer.
+ */
+export function intQuery(min: number, max: number, description: string) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,14})$/, 'must be an integer in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .openapi({ type: 'integer', minimum: min, maximum: max, description: `${description}; decimal digits only (anything else, \`null\` or empty too, answers 400 INVALID_OPTION)` });
+}
+
 export const STATES_LIST_PATTERN = new RegExp(`^(${JOB_STATES.join('|')})(,(${JOB_STATES.join('|')}))*$`);
 
 export const ProblemSchema = z
@@ -137,7 +152,7 @@ export const ListJobsQuery = z.object({
   createdBefore: isoDate.optional().openapi({ description: 'created before this instant' }),
   search: z.string().min(1).max(200).optional().openapi({ description: 'substring of the JSON text of the job data' }),
   order: z.enum(['desc', 'asc']).optional().openapi({ description: 'newest first (default) or oldest first' }),
-  limit: z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'page size, default 50' }),
+  limit: intQuery(1, 500, 'page size, default 50'),
   cursor: z.string().min(1).max(1000).optional(),
 });
 
@@ -157,7 +172,10 @@ export const EnqueueBody = z
   })
   .strict()
   .refine((b) => !(b.delayMs !== undefined && b.runAt !== undefined), { message: 'give delayMs or runAt, not both', path: ['runAt'] })
-  .openapi('EnqueueRequest');
+  .openapi('EnqueueRequest', {
+    description: '`delayMs` and `runAt` exclude each other: a body with both answers 400 INVALID_OPTION (field `runAt`). Unknown fields answer 400 INVALID_OPTION too.',
+    not: { required: ['delayMs', 'runAt'] },
+  });
 
 export const EnqueueResponseSchema = z
   .object({ id: z.string(), created: z.boolean(), job: JobSchema.nullable().openapi({ description: 'null when the idempotency key is held by a pruned job' }) })

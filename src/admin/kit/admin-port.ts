@@ -19,6 +19,8 @@ export interface AdminDocket {
   /** Per-queue settings of this process (the queues routes show concurrency). */
   readonly config?: { readonly queues: Readonly<Record<string, { readonly concurrency: number | null }>> };
   readonly logger?: Logger;
+  /** True while `start()` waits for an unreachable store: every request answers 503 NOT_STARTED ("starting") meanwhile. */
+  readonly waitingForStore?: boolean;
   enqueue(name: string, data: unknown, options?: EnqueueOptions): Promise<{ id: string; created: boolean }>;
   on<E extends DocketEventName>(event: E, listener: DocketListener<E>): () => void;
   // The schedule operations (a Docket has them all). Optional so that a wrapper

@@ -66,7 +66,10 @@ describe('presentedKey', () => {
     expect(presentedKey(h({ 'x-api-key': 'abc' }))).toBe('abc');
     expect(presentedKey(h({ authorization: 'Bearer abc' }))).toBe('abc');
     expect(presentedKey(h({ authorization: 'bearer   abc ' }))).toBe('abc');
-    expect(presentedKey(h({ 'x-api-key': 'one', authorization: 'Bearer two' }))).toBe('one');
+    // both headers: fine when they agree; two different keys are a conflict (401), never a silent pick
+    expect(presentedKey(h({ 'x-api-key': 'one', authorization: 'Bearer one' }))).toBe('one');
+    expect(presentedKey(h({ 'x-api-key': 'one', authorization: 'Bearer two' }))).toEqual({ conflict: true });
+    expect(presentedKey(h({ 'x-api-key': 'one', authorization: 'Basic dXNlcjpwdw==' }))).toBe('one');
     expect(presentedKey(h({ authorization: 'Basic abc' }))).toBeNull();
     expect(presentedKey(h({}))).toBeNull();
   });

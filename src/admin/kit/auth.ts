@@ -78,16 +78,19 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-/** The key of a request: `x-api-key`, else `Authorization: Bearer <key>`. */
-export function presentedKey(headers: { get(name: string): string | null | undefined }): string | null {
-  const header = headers.get('x-api-key');
-  if (header) return header.trim();
+/**
+ * The key of a request: `x-api-key`, or `Authorization: Bearer <key>`. Sending
+ * both is allowed when they carry the same key; two different keys are
+ * `conflict` (answered 401: the server never guesses which one was meant). An
+ * `Authorization` header of another scheme (Basic, from a proxy) is not a key
+ * and is ignored.
+ */
+export function presentedKey(headers: { get(name: string): string | null | undefined }): string | null | { conflict: true } {
+  const header = headers.get('x-api-key')?.trim() || null;
   const authz = headers.get('authorization');
-  if (authz) {
-    const m = /^Bearer\s+(.+)$/i.exec(authz.trim());
-    if (m) return m[1]!.trim();
-  }
-  return null;
+  const bearer = authz ? (/^Bearer\s+(.+)$/i.exec(authz.trim())?.[1]?.trim() ?? null) : null;
+  if (header !== null && bearer !== null && header !== bearer) return { conflict: true };
+  return header ?? bearer;
 }
 
 export type AuthEnv = { Variables: { principal: Principal } };
@@ -103,6 +106,9 @@ export function requireScope(ring: KeyRing, scope: Scope): MiddlewareHandler<Aut
       return next();
     }
     const key = presentedKey(c.req.raw.headers);
+    if (typeof key === 'object' && key !== null) {
+      throw new HttpProblem('UNAUTHORIZED', 'x-api-key and Authorization: Bearer carry different keys; send one key (or the same key in both)', {}, { 'www-authenticate': 'Bearer realm="docket", error="invalid_request"' });
+    }
     if (key === null) throw new HttpProblem('UNAUTHORIZED', 'send an API key in the x-api-key header or as Authorization: Bearer <key>', {}, { 'www-authenticate': 'Bearer realm="docket"' });
     const principal = ring.authenticate(key);
     if (!principal) throw new HttpProblem('UNAUTHORIZED', 'the API key is not valid', {}, { 'www-authenticate': 'Bearer realm="docket", error="invalid_token"' });

@@ -13,6 +13,7 @@ export const HTTP_PROBLEM_CODES = [
   'FORBIDDEN',
   'RATE_LIMITED',
   'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'INVALID_REQUEST',
   'UNSUPPORTED_MEDIA_TYPE',
   'INTERNAL_ERROR',
@@ -54,6 +55,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ProblemCode, ProblemKind>>> 
   JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
   SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   // the job is not in a state that allows the operation
   INVALID_TRANSITION: { status: 409, title: 'Operation not allowed in the job state' },
   LEASE_LOST: { status: 409, title: 'Lease lost' },

@@ -6,7 +6,7 @@
  * before aborting and releasing them.
  */
 import type { Command } from 'commander';
-import type { DocketOptions } from '../../docket.js';
+import type { Docket, DocketOptions } from '../../docket.js';
 import type { CliContext } from '../context.js';
 import type { DocketConfig } from '../define-config.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -27,6 +27,7 @@ interface ServiceFlags {
   concurrency?: number;
   queues?: string[];
   grace?: number;
+  failFast?: boolean;
 }
 
 export function registerServeCommands(program: Command, act: Act): void {
@@ -34,7 +35,8 @@ export function registerServeCommands(program: Command, act: Act): void {
     c
       .option('--concurrency <n>', 'jobs this worker runs at once (default: config worker.concurrency, else 10)', parsePositiveInteger)
       .option('--queues <list>', "comma list of queues to work (default: config worker.queues, else the defined jobs' queues)", parseList)
-      .option('--grace <duration>', 'on SIGTERM/SIGINT, how long running jobs may take before they are aborted and put back (default: config worker.shutdownGraceMs, else 10s)', parseDuration);
+      .option('--grace <duration>', 'on SIGTERM/SIGINT, how long running jobs may take before they are aborted and put back (default: config worker.shutdownGraceMs, else 10s)', parseDuration)
+      .option('--fail-fast', 'exit at once (code 6) when the store does not answer at start, instead of waiting for it (default: config failFast, else wait)');
 
   workerOptions(
     program
@@ -66,35 +68,39 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
       ...(flags.queues === undefined ? {} : { queues: flags.queues }),
       ...(flags.grace === undefined ? {} : { shutdownGraceMs: flags.grace }),
     };
-    const { docket, loaded } = await ctx.openDocket(flags.api || flags.scheduler ? 'serve' : 'worker', { worker, scheduler: flags.scheduler, logger });
+    const { docket, loaded } = await ctx.openDocket(flags.api || flags.scheduler ? 'serve' : 'worker', {
+      worker,
+      scheduler: flags.scheduler,
+      logger,
+      ...(flags.failFast ? { failFast: true } : {}),
+    });
     const source = await ctx.storeSource();
     if (flags.worker && Object.keys(config.jobs ?? {}).length === 0) {
       logger.warn(loaded.path ? `${loaded.path} defines no jobs: the worker has nothing to run` : 'no config file: the worker has no job definitions and runs nothing');
     }
-    await docket.start();
-    let teardown = config.setup ? await config.setup(docket) : undefined;
+    // The API listens before the Docket starts: while start() waits for an unreachable store,
+    // every request (/healthz too) answers 503 NOT_STARTED "starting: store unreachable".
+    const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
+    const server = flags.api ? await listen(docket, config, { keys, port: port!, host: flags.host, logger }) : null;
+    let teardown: unknown;
     const runTeardown = async (): Promise<void> => {
       const fn = teardown;
       teardown = undefined;
-      if (typeof fn === 'function') await fn();
+      if (typeof fn === 'function') await (fn as () => unknown)();
     };
     try {
-      // an env var replaces the config's keys of its scope
-      const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
-      let server: { url: string; close(o?: { graceMs?: number }): Promise<void> } | null = null;
-      if (flags.api) {
-        const { serveAdmin } = await import('../../admin/api/index.js');
-        const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
-        try {
-          server = await serveAdmin({ ...apiOptions, docket, keys, host: flags.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: port!, logger });
-        } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (code === 'EADDRINUSE' || code === 'EACCES') {
-            throw new CliError(code, `cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'in use' : 'permission denied'} (--port or PORT picks another)`, EXIT.CONFIG, { port });
-          }
-          throw e;
-        }
+      // a signal while start() waits for the store stops at once (start gives up with NOT_STARTED)
+      const startup = docket.start();
+      const early = await Promise.race([startup.then(() => null), shutdown.received]);
+      if (early !== null) {
+        startup.catch(() => undefined);
+        await server?.close({ graceMs: 0 });
+        await docket.close({ graceMs: 0 });
+        if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ event: 'stopped', signal: early, ms: 0, started: false })}\n`);
+        else ctx.io.stdout.write(`docket: ${early} before the store answered: stopped\n`);
+        return EXIT.OK;
       }
+      teardown = config.setup ? await config.setup(docket) : undefined;
 
       const workerQueues = docket.config.worker.queues ?? [...new Set(Object.values(config.jobs ?? {}).map((j) => j.queue ?? 'default'))];
       const ready = {
@@ -123,12 +129,31 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
       else ctx.io.stdout.write(`docket: stopped after ${formatDuration(stopped.ms)}\n`);
       return EXIT.OK;
     } catch (error) {
-      // a failed start (port in use, ...) still undoes what setup started
+      // a failed start still undoes what setup started, and stops listening
       await runTeardown().catch(() => undefined);
+      await server?.close({ graceMs: 0 }).catch(() => undefined);
       throw error;
     }
   } finally {
     shutdown.dispose();
+  }
+}
+
+async function listen(
+  docket: Docket,
+  config: DocketConfig,
+  o: { keys: { admin: string[]; read: string[] }; port: number; host: string | undefined; logger: ReturnType<CliContext['logger']> },
+): Promise<{ url: string; close(o?: { graceMs?: number }): Promise<void> }> {
+  const { serveAdmin } = await import('../../admin/api/index.js');
+  const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
+  try {
+    return await serveAdmin({ ...apiOptions, docket, keys: o.keys, host: o.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: o.port, logger: o.logger });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new CliError(code, `cannot listen on port ${o.port}: ${code === 'EADDRINUSE' ? 'in use' : 'permission denied'} (--port or PORT picks another)`, EXIT.CONFIG, { port: o.port });
+    }
+    throw e;
   }
 }
 

@@ -8,7 +8,7 @@ import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
 import { HttpProblem } from '../../kit/problem.js';
 import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
-import { EnqueueResponseSchema, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
+import { EnqueueResponseSchema, intQuery, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
 
 /**
  * Schedules: list (next N fires, last fire, last miss), one with its fire
@@ -105,13 +105,7 @@ const ScheduleDetailSchema = ScheduleSchema.extend({
   recentFires: z.array(FireSchema).openapi({ description: 'newest first' }),
 }).openapi('ScheduleDetail');
 
-const nextQuery = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(MAX_NEXT_FIRES)
-  .optional()
-  .openapi({ description: `coming fire times per schedule, default ${DEFAULT_NEXT_FIRES}` });
+const nextQuery = intQuery(0, MAX_NEXT_FIRES, `coming fire times per schedule, default ${DEFAULT_NEXT_FIRES}`);
 const nameParams = z.object({ name: nameSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 
 const list = apiRoute('read', {
@@ -132,7 +126,7 @@ const getOne = apiRoute('read', {
     params: nameParams,
     query: z.object({
       next: nextQuery,
-      recent: z.coerce.number().int().min(0).max(MAX_RECENT_FIRES).optional().openapi({ description: `fire history rows, newest first, default ${DEFAULT_RECENT_FIRES}` }),
+      recent: intQuery(0, MAX_RECENT_FIRES, `fire history rows, newest first, default ${DEFAULT_RECENT_FIRES}`),
     }),
   },
   responses: { 200: jsonContent(ScheduleDetailSchema, 'the schedule'), 400: problemContent('invalid name or query parameter'), 404: problemContent('no such schedule') },

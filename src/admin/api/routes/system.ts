@@ -20,7 +20,7 @@ const healthz = apiRoute('public', {
   summary: 'Liveness and store reachability (no key needed)',
   responses: {
     200: jsonContent(z.object({ status: z.literal('ok'), store: z.string() }).openapi('Health'), 'the store answered'),
-    503: problemContent('the store did not answer'),
+    503: problemContent('the store did not answer (STORE_ERROR), or the docket is still starting: its store is unreachable and start() waits for it (NOT_STARTED, with Retry-After)'),
   },
 });
 

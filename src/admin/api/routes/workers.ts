@@ -3,7 +3,7 @@ import { DEFAULT_WORKER_HEARTBEAT_MS } from '../../../core/config.js';
 import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
 import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
-import { WorkerSchema, jsonContent, problemContent } from '../schemas.js';
+import { WorkerSchema, intQuery, jsonContent, problemContent } from '../schemas.js';
 
 /** Three missed heartbeats and a worker no longer counts as alive. */
 export const DEFAULT_WORKER_ALIVE_WITHIN_MS = 3 * DEFAULT_WORKER_HEARTBEAT_MS;
@@ -15,7 +15,7 @@ const listWorkers = apiRoute('read', {
   summary: 'Alive workers of every process: host, pid, queues, concurrency, active jobs, last heartbeat',
   request: {
     query: z.object({
-      aliveWithinMs: z.coerce.number().int().min(1).max(86_400_000).optional().openapi({ description: `seen within this many ms (store clock); default ${DEFAULT_WORKER_ALIVE_WITHIN_MS}` }),
+      aliveWithinMs: intQuery(1, 86_400_000, `seen within this many ms (store clock); default ${DEFAULT_WORKER_ALIVE_WITHIN_MS}`),
     }),
   },
   responses: { 200: jsonContent(z.object({ workers: z.array(WorkerSchema) }).openapi('WorkerList'), 'alive workers'), 400: problemContent('bad parameter') },
