@@ -17,6 +17,7 @@ import type {
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
 import { applyAndClaim, applyTransitions } from './transitions.js';
+import { ClaimVacuum } from './claim-vacuum.js';
 import type {
   ApplyAndClaimParams,
   ApplyAndClaimResult,
@@ -90,6 +91,7 @@ export class PostgresStore implements Store {
   private readonly enqueuer: Enqueuer;
   private readonly schedules: PgSchedules;
   private closed = false;
+  private readonly claimVacuum: ClaimVacuum;
 
   constructor(options: PostgresStoreOptions) {
     this.opts = resolvePostgresStoreOptions(options);
@@ -141,6 +143,7 @@ export class PostgresStore implements Store {
       slots: Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2)),
       assertOpen: () => this.assertOpen(),
     });
+    this.claimVacuum = new ClaimVacuum(this.opts.vacuumEveryClaims, () => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.jobs`), this.opts.logger);
     this.schedules = new PgSchedules({
       pool: this.pool,
       queries: buildScheduleQueries(this.s, prefix),
@@ -173,6 +176,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.notifier.close();
+    await this.claimVacuum.idle();
     if (this.ownsPool) await this.pool.end().catch(() => {});
   }
 
@@ -215,6 +219,7 @@ export class PostgresStore implements Store {
       'claimJobs',
     );
     const jobs = rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId));
+    this.claimVacuum.note(jobs.length);
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id));
   }
 
@@ -238,6 +243,7 @@ export class PostgresStore implements Store {
     const prefix = `${randomBytes(12).toString('base64url')}.`;
     const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
+    this.claimVacuum.note(jobs.length);
     return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
 
