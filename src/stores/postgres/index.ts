@@ -6,7 +6,6 @@ export {
   DEFAULT_PG_RECONNECT_MAX_MS,
   DEFAULT_PG_RECONNECT_MIN_MS,
   DEFAULT_PG_SCHEMA,
-  DEFAULT_PG_VACUUM_EVERY_CLAIMS,
   type PostgresStoreOptions,
   type StoreLogger,
 } from './options.js';

@@ -12,8 +12,6 @@ export const DEFAULT_PG_MAX_CONNECTIONS = 10;
  * wake-up is sent at the end of the interval (trailing edge), so no wake-up is lost.
  */
 export const DEFAULT_PG_NOTIFY_INTERVAL_MS = 5;
-/** Claimed jobs between two vacuums of the jobs table by the store (claim-vacuum.ts). */
-export const DEFAULT_PG_VACUUM_EVERY_CLAIMS = 50_000;
 /** Backoff of the LISTEN connection's reconnects: first delay and cap. */
 export const DEFAULT_PG_RECONNECT_MIN_MS = 100;
 export const DEFAULT_PG_RECONNECT_MAX_MS = 5_000;
@@ -44,12 +42,6 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Wake-up throttle per queue (default 5 ms; 0 sends every NOTIFY). */
   notifyIntervalMs?: number;
-  /**
-   * The store vacuums its jobs table after this many claimed jobs (default
-   * 50,000; 0 turns it off and leaves it to autovacuum), so claims do not
-   * slow down as dead index entries pile up in a long drain. See claim-vacuum.ts.
-   */
-  vacuumEveryClaims?: number;
   logger?: StoreLogger;
 }
 
@@ -60,7 +52,6 @@ export interface ResolvedPostgresStoreOptions {
   migrate: boolean;
   maxConnections: number;
   notifyIntervalMs: number;
-  vacuumEveryClaims: number;
   logger: StoreLogger;
 }
 
@@ -74,7 +65,6 @@ const optionsSchema = z
     migrate: z.boolean().optional(),
     maxConnections: z.number().int().min(2).max(1_000).optional(),
     notifyIntervalMs: z.number().int().min(0).max(60_000).optional(),
-    vacuumEveryClaims: z.number().int().min(0).optional(),
     logger: z
       .custom<StoreLogger>(
         (v) => typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
@@ -101,7 +91,6 @@ export function resolvePostgresStoreOptions(input: unknown): ResolvedPostgresSto
     migrate: o.migrate ?? true,
     maxConnections: o.maxConnections ?? DEFAULT_PG_MAX_CONNECTIONS,
     notifyIntervalMs: o.notifyIntervalMs ?? DEFAULT_PG_NOTIFY_INTERVAL_MS,
-    vacuumEveryClaims: o.vacuumEveryClaims ?? DEFAULT_PG_VACUUM_EVERY_CLAIMS,
     logger: o.logger ?? silentLogger,
   };
 }

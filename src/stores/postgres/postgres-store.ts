@@ -17,7 +17,6 @@ import type {
   UpsertSchedulesResult,
 } from '../../store/schedule-store.js';
 import { applyAndClaim, applyTransitions } from './transitions.js';
-import { ClaimVacuum } from './claim-vacuum.js';
 import type {
   ApplyAndClaimParams,
   ApplyAndClaimResult,
@@ -91,7 +90,6 @@ export class PostgresStore implements Store {
   private readonly enqueuer: Enqueuer;
   private readonly schedules: PgSchedules;
   private closed = false;
-  private readonly claimVacuum: ClaimVacuum;
 
   constructor(options: PostgresStoreOptions) {
     this.opts = resolvePostgresStoreOptions(options);
@@ -143,7 +141,6 @@ export class PostgresStore implements Store {
       slots: Math.max(1, Math.floor((this.ownsPool ? this.opts.maxConnections : (this.pool.options.max ?? 10)) / 2)),
       assertOpen: () => this.assertOpen(),
     });
-    this.claimVacuum = new ClaimVacuum(this.opts.vacuumEveryClaims, () => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.jobs`), this.opts.logger);
     this.schedules = new PgSchedules({
       pool: this.pool,
       queries: buildScheduleQueries(this.s, prefix),
@@ -176,7 +173,6 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.notifier.close();
-    await this.claimVacuum.idle();
     if (this.ownsPool) await this.pool.end().catch(() => {});
   }
 
@@ -219,7 +215,6 @@ export class PostgresStore implements Store {
       'claimJobs',
     );
     const jobs = rows.map((r) => toClaimedJob(r, params.leaseMs, params.workerId));
-    this.claimVacuum.note(jobs.length);
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id));
   }
 
@@ -243,7 +238,6 @@ export class PostgresStore implements Store {
     const prefix = `${randomBytes(12).toString('base64url')}.`;
     const { results, wake, jobs } = await applyAndClaim(params.transitions, claim, prefix, this.hot, (q, v, op) => this.run(q, v, op), this.transaction);
     if (wake.size > 0) this.notifier.signalJobsAvailable(wake);
-    this.claimVacuum.note(jobs.length);
     return { results, jobs: jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime() || compareIds(a.id, b.id)) };
   }
 
