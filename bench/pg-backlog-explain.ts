@@ -41,7 +41,7 @@ const admin = new pg.Client({ connectionString: url });
 await admin.connect();
 const log = (s: string) => process.stdout.write(`${s}\n`);
 try {
-  let t = performance.now();
+  const t = performance.now();
   for (let i = 0; i < B; i += 5000) await store.enqueue({ jobs: Array.from({ length: Math.min(5000, B - i) }, (_, k) => job(i + k)) });
   const t1 = performance.now();
   log(`filled ${B} in ${Math.round(performance.now() - t)} ms`);
