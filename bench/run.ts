@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: docket's own benchmark on SQLite, at synchronous=FULL (the
- * default) and NORMAL. See bench/README.md.
+ * default) and NORMAL, or on PostgreSQL (`--store postgres`). See bench/README.md.
  *
- *   npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL]
+ *   npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL] [--store sqlite|postgres]
  *                    [--scenarios single,concurrent,bulk,drain,latency]
  *                    [--concurrency 32] [--latency-rate 200] [--latency-seconds 10]
+ *                    [--backlog B] [--guard [--guard-pct 90]]
  *                    [--repeat 1] [--dir /tmp] [--json out.json]   (or BENCH_JSON=out.json)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { fsyncCommitsPerSec } from './disk-probe.js';
 import { SCENARIOS, type LatencyResult, type ScenarioName, type ScenarioOptions, type ThroughputResult } from './scenarios.js';
 import { fmt, table } from './stats.js';
-import { openSqliteSubject, type Synchronous } from './subject.js';
+import { openPostgresSubject, openSqliteSubject, type Subject, type Synchronous } from './subject.js';
 
 type Result = ThroughputResult | LatencyResult | { error: string };
 
@@ -30,14 +31,22 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: os.tmpdir() },
     json: { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    store: { type: 'string', default: 'sqlite' },
+    backlog: { type: 'string' },
+    guard: { type: 'boolean', default: false },
+    'guard-pct': { type: 'string', default: '90' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (args.help) {
   process.stdout.write(
-    'npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL] [--scenarios single,concurrent,bulk,drain,latency]\n' +
-      '                 [--concurrency 32] [--latency-rate 200] [--latency-seconds 10] [--repeat 1] [--dir DIR] [--json FILE]\n',
+    'npm run bench -- [--n 20000] [--quick] [--sync FULL,NORMAL] [--store sqlite|postgres] [--scenarios single,concurrent,bulk,drain,latency]\n' +
+      '                 [--concurrency 32] [--latency-rate 200] [--latency-seconds 10] [--backlog B] [--guard [--guard-pct 90]]\n' +
+      '                 [--repeat 1] [--dir DIR] [--json FILE]\n' +
+      '  --backlog B   also drain B pre-enqueued jobs (row "drain at backlog B", with the ratio to the N drain and peak RSS)\n' +
+      '  --guard       only the drain at N and at the backlog (default 1000000); exit 3 when backlog drain < guard-pct % of the N drain\n' +
+      '  --store postgres   PG_URL, else a throwaway PostgreSQL 15 (stock settings) started for the run\n',
   );
   process.exit(0);
 }
@@ -59,8 +68,15 @@ const opts: ScenarioOptions = {
 };
 const syncs = args.sync!.split(',').map((s) => s.trim().toUpperCase()) as Synchronous[];
 for (const s of syncs) if (s !== 'FULL' && s !== 'NORMAL') throw new Error(`--sync: FULL or NORMAL (got ${s})`);
-const names = args.scenarios!.split(',').map((s) => s.trim()) as ScenarioName[];
+const guard = args.guard!;
+const guardPct = Number(args['guard-pct']);
+const backlog = args.backlog !== undefined ? positiveInt('backlog', args.backlog) : guard ? 1_000_000 : null;
+const storeKind = args.store!;
+if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error(`--store: sqlite or postgres (got ${storeKind})`);
+type RowName = ScenarioName | 'backlog';
+const names = (guard ? ['drain'] : args.scenarios!.split(',').map((s) => s.trim())) as ScenarioName[];
 for (const s of names) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown ${s} (use ${Object.keys(SCENARIOS).join(',')})`);
+const rowNames: RowName[] = backlog !== null ? [...names, 'backlog'] : names;
 const jsonPath = args.json ?? process.env.BENCH_JSON;
 const repeat = positiveInt('repeat', args.repeat!);
 
@@ -96,38 +112,51 @@ function summary(name: ScenarioName, r: Result): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(args.dir!, 'docket-bench-'));
+  let pgServer: { url: string; stop(): Promise<void> } | null = null;
+  if (storeKind === 'postgres' && !process.env.PG_URL) {
+    const { startPostgresServer } = await import('../src/stores/postgres/test-support/postgres-server.js');
+    pgServer = await startPostgresServer();
+  }
+  const pgUrl = process.env.PG_URL ?? pgServer?.url ?? '';
+  const columns: Array<{ name: string; open: () => Promise<Subject> }> =
+    storeKind === 'postgres'
+      ? [{ name: 'postgres', open: () => openPostgresSubject({ url: pgUrl }) }]
+      : syncs.map((sync) => ({ name: sync, open: () => openSqliteSubject({ dir, synchronous: sync }) }));
   const results: Record<string, Record<string, Result>> = {};
   let probeAfter: number | null = null;
   log(`node ${process.version}, ${os.availableParallelism()} cpus; N=${opts.n}, concurrency ${opts.concurrency}; files in ${dir}`);
-  const probeBefore = fsyncCommitsPerSec(dir);
-  log(`disk: ${fmt(probeBefore)} fsynced single-row commits/s (plain SQLite, FULL)`);
+  // The disk probe is SQLite's ceiling; a PostgreSQL run reports the server's URL instead.
+  const probeBefore = storeKind === 'sqlite' ? fsyncCommitsPerSec(dir) : null;
+  if (storeKind === 'sqlite') log(`disk: ${fmt(probeBefore)} fsynced single-row commits/s (plain SQLite, FULL)`);
   try {
-    for (const sync of syncs) {
+    for (const { name: sync, open } of columns) {
       results[sync] = {};
-      for (const name of names) {
+      for (const name of rowNames) {
         let best: Result | null = null;
         for (let k = 1; k <= repeat; k++) {
-          const subject = await openSqliteSubject({ dir, synchronous: sync });
+          const subject = await open();
           let r: Result;
           try {
-            r = await SCENARIOS[name].run(subject, opts);
+            r = name === 'backlog' ? await SCENARIOS.drain.run(subject, { ...opts, n: backlog! }) : await SCENARIOS[name].run(subject, opts);
           } catch (e) {
             r = { error: e instanceof Error ? e.message : String(e) };
           } finally {
             await subject.close();
           }
-          log(`${sync} ${name}${repeat > 1 ? ` #${k}` : ''}: ${summary(name, r)}`);
+          log(`${sync} ${name === 'backlog' ? `drain at backlog ${backlog}` : name}${repeat > 1 ? ` #${k}` : ''}: ${summary(name === 'backlog' ? 'drain' : name, r)}`);
           best = better(best, r);
         }
         results[sync]![name] = best!;
       }
     }
-    probeAfter = fsyncCommitsPerSec(dir);
+    if (storeKind === 'sqlite') probeAfter = fsyncCommitsPerSec(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await pgServer?.stop();
   }
+  const cols = columns.map((c) => c.name);
 
-  const cell = (sync: string, name: ScenarioName, pick: (r: ThroughputResult & LatencyResult) => string) => {
+  const cell = (sync: string, name: RowName, pick: (r: ThroughputResult & LatencyResult) => string) => {
     const r = results[sync]?.[name];
     if (!r) return '—';
     if ('error' in r) return 'ERR';
@@ -139,13 +168,37 @@ async function main(): Promise<void> {
     const title = SCENARIOS[name].title;
     if (name === 'latency') {
       for (const p of ['p50', 'p95', 'p99', 'max'] as const) {
-        rows.push([`${title} ${opts.latencyRate}/s × ${opts.latencySeconds}s, ${p} ms`, ...syncs.map((s) => cell(s, name, (r) => fmt(r[p], 2)))]);
+        rows.push([`${title} ${opts.latencyRate}/s × ${opts.latencySeconds}s, ${p} ms`, ...cols.map((s) => cell(s, name, (r) => fmt(r[p], 2)))]);
       }
     } else {
-      rows.push([`${title}, jobs/s`, ...syncs.map((s) => cell(s, name, (r) => fmt(r.jobsPerSec)))]);
+      rows.push([`${title}, jobs/s`, ...cols.map((s) => cell(s, name, (r) => fmt(r.jobsPerSec)))]);
       if (name === 'drain') {
-        rows.push(['drain, until all recorded completed, jobs/s', ...syncs.map((s) => cell(s, name, (r) => fmt(r.completePerSec)))]);
-        rows.push(['drain, CPU time of this process per job, µs', ...syncs.map((s) => cell(s, name, (r) => fmt(r.cpuUsPerJob, 1)))]);
+        rows.push(['drain, until all recorded completed, jobs/s', ...cols.map((s) => cell(s, name, (r) => fmt(r.completePerSec)))]);
+        rows.push(['drain, CPU time of this process per job, µs', ...cols.map((s) => cell(s, name, (r) => fmt(r.cpuUsPerJob, 1)))]);
+        rows.push(['drain, peak RSS of the process, MB', ...cols.map((s) => cell(s, name, (r) => fmt(r.peakRssMb)))]);
+      }
+    }
+  }
+  const guardFailures: string[] = [];
+  if (backlog !== null) {
+    const b = `drain at backlog ${backlog.toLocaleString('en')}`;
+    rows.push([`${b}, jobs/s`, ...cols.map((s) => cell(s, 'backlog', (r) => fmt(r.jobsPerSec)))]);
+    rows.push([`${b}, until all recorded completed, jobs/s`, ...cols.map((s) => cell(s, 'backlog', (r) => fmt(r.completePerSec)))]);
+    rows.push([`${b}, CPU time of this process per job, µs`, ...cols.map((s) => cell(s, 'backlog', (r) => fmt(r.cpuUsPerJob, 1)))]);
+    rows.push([`${b}, peak RSS of the process, MB`, ...cols.map((s) => cell(s, 'backlog', (r) => fmt(r.peakRssMb)))]);
+    const ratio = (s: string): number | null => {
+      const at = results[s]?.backlog as ThroughputResult | undefined;
+      const base = results[s]?.drain as ThroughputResult | undefined;
+      if (!at?.jobsPerSec || !base?.jobsPerSec) return null;
+      return (100 * at.jobsPerSec) / base.jobsPerSec;
+    };
+    if (names.includes('drain')) {
+      rows.push([`${b} ÷ drain at N, %${guard ? ` (guard: ≥ ${guardPct})` : ''}`, ...cols.map((s) => fmt(ratio(s)))]);
+      if (guard) {
+        for (const s of cols) {
+          const r = ratio(s);
+          if (r === null || r < guardPct) guardFailures.push(`${s}: drain at backlog ${backlog} is ${r === null ? 'unmeasured' : `${r.toFixed(0)} %`} of the drain at N=${opts.n} (guard ${guardPct} %)`);
+        }
       }
     }
   }
@@ -157,26 +210,29 @@ async function main(): Promise<void> {
       else lost += r.lost + r.stray;
     }
   }
-  rows.push(['lost + stray jobs, all scenarios (must be 0)', ...syncs.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.lost + r.stray), 0)))]);
-  rows.push(['duplicate deliveries, all scenarios', ...syncs.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.dup), 0)))]);
+  rows.push(['lost + stray jobs, all scenarios (must be 0)', ...cols.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.lost + r.stray), 0)))]);
+  rows.push(['duplicate deliveries, all scenarios', ...cols.map((s) => String(Object.values(results[s]!).reduce((a, r) => a + ('error' in r ? 0 : r.dup), 0)))]);
 
   process.stdout.write(
-    `## docket on SQLite: N=${opts.n}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}${repeat > 1 ? `, best of ${repeat}` : ''}\n\n` +
+    `## docket on ${storeKind === 'postgres' ? 'PostgreSQL' : 'SQLite'}: N=${opts.n}${backlog !== null ? `, backlog ${backlog}` : ''}, concurrency ${opts.concurrency}${args.quick ? ' (quick)' : ''}${repeat > 1 ? `, best of ${repeat}` : ''}\n\n` +
       `node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'}); ` +
-      `disk: ${fmt(probeBefore)} fsynced commits/s before, ${fmt(probeAfter)} after (plain SQLite, the ceiling for sequential adds at FULL)\n\n` +
-      table(['scenario', ...syncs.map((s) => `synchronous=${s}`)], rows) +
+      (storeKind === 'sqlite'
+        ? `disk: ${fmt(probeBefore)} fsynced commits/s before, ${fmt(probeAfter)} after (plain SQLite, the ceiling for sequential adds at FULL)\n\n`
+        : `PostgreSQL: ${process.env.PG_URL ? 'PG_URL' : 'a throwaway server started for this run (stock settings)'}\n\n`) +
+      table(['scenario', ...cols.map((s) => (storeKind === 'postgres' ? s : `synchronous=${s}`))], rows) +
       '\n',
   );
   for (const [sync, bySync] of Object.entries(results)) {
     for (const [name, r] of Object.entries(bySync)) if ('error' in r) process.stdout.write(`\n**${sync} ${name}**: ${r.error}\n`);
   }
   if (jsonPath) {
-    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, opts, syncs, repeat, diskFsyncCommitsPerSec: { before: probeBefore, after: probeAfter } };
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model, opts, store: storeKind, backlog, guard: guard ? guardPct : null, syncs, repeat, diskFsyncCommitsPerSec: { before: probeBefore, after: probeAfter } };
     writeFileSync(jsonPath, JSON.stringify({ meta, results }, null, 2));
     log(`wrote ${jsonPath}`);
   }
   if (lost > 0) log(`LOST ${lost} jobs: this run is not valid`);
-  process.exitCode = lost > 0 ? 1 : errors > 0 ? 2 : 0;
+  for (const f of guardFailures) log(`GUARD FAILED ${f}`);
+  process.exitCode = lost > 0 ? 1 : errors > 0 ? 2 : guardFailures.length > 0 ? 3 : 0;
 }
 
 main().then(

@@ -38,6 +38,8 @@ export interface ThroughputResult extends Verification {
    * comparisons on a shared box.
    */
   cpuUsPerJob: number;
+  /** drain only: the process's peak resident set size while the worker ran, MB (producer and worker share the process). */
+  peakRssMb?: number;
   /** drain only: time until every job was recorded completed. */
   completeMs?: number;
   completePerSec?: number | null;
@@ -180,13 +182,20 @@ export async function drain(s: Subject, o: ScenarioOptions): Promise<ThroughputR
   const tr = new Tracker(newTag('d'), n);
   await enqueueBulk(s, tr.tag, n, o.batch);
   await sleep(200);
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
   const c0 = process.cpuUsage();
   const t0 = now();
   await s.startWorker(o.concurrency, tr.handle);
   const complete = await tr.waitAll(o.stallMs);
   const ms = (tr.lastAt ?? now()) - t0;
   const out: ThroughputResult = { n, ms, jobsPerSec: complete ? rate(n, ms) : null, cpuUsPerJob: 0, ...tr.verification() };
-  if (complete && (await waitFor(s.completedCount, n, o.stallMs))) {
+  const completed = complete && (await waitFor(s.completedCount, n, o.stallMs));
+  clearInterval(rssTimer);
+  out.peakRssMb = Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20;
+  if (completed) {
     out.cpuUsPerJob = cpuPerJob(c0, n);
     out.completeMs = now() - t0;
     out.completePerSec = rate(n, out.completeMs);

@@ -100,11 +100,21 @@ export function docketAdapter(spec) {
       await producer.start();
     }
 
+    // Peak RSS of this process while a worker runs (the harness, the producer
+    // and the worker share it), printed when the worker stops: the harness's
+    // table has no memory row, and a 1M drain should show what it holds.
+    let rssTimer = null;
+    let peakRss = 0;
+
     async function stopWorker() {
       if (worker) {
         const w = worker;
         worker = null;
         await w.stop({ graceMs: 5000 });
+        clearInterval(rssTimer);
+        rssTimer = null;
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${spec.name}: peak RSS of the process while the worker ran: ${Math.round(peakRss / 2 ** 20)} MB\n`);
       }
     }
 
@@ -143,6 +153,11 @@ export function docketAdapter(spec) {
         onJob = handler;
         worker = new Docket({ ...spec.docketOptions, store, logger: false, worker: { concurrency } });
         defineBench(worker);
+        peakRss = process.memoryUsage().rss;
+        rssTimer = setInterval(() => {
+          peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        }, 250);
+        rssTimer.unref();
         await worker.start();
       },
 

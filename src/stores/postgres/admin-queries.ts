@@ -90,22 +90,32 @@ SELECT (SELECT count(*) FROM d)::int AS deleted, (SELECT state FROM ${s}.jobs WH
     /**
      * pruneJobs: oldest first, jobs older than $3 ms or beyond the newest $4,
      * at most $5. The redundant state list lets the planner use jobs_finished.
+     * "Beyond the newest $4" is "at or before the first row past them" (OFFSET
+     * $4 LIMIT 1 in newest-first order): one backward read of $4 index entries,
+     * after which the victims are the head of the index, read in order until
+     * $5 are found. (It was `id NOT IN (the newest $4)`: with the statistics of
+     * a table just drained, before autovacuum analyzed it, the planner read and
+     * sorted every finished job twice per batch: 1.25 s per 1,000 deleted with
+     * 200,000 kept, so pruning a big drain was quadratic. bench/README.md,
+     * "Profile".) The victims are deleted by the tuple ids they locked
+     * (`ctid`, as the claim does; a locked row version cannot move within the
+     * statement): no primary-key probe per row.
      */
     pruneJobs: q(
       'prune_jobs',
       `WITH victims AS (
-  SELECT j.id FROM ${s}.jobs j
+  SELECT j.ctid, j.id FROM ${s}.jobs j
   WHERE j.queue = $1::text AND j.state = $2::text AND j.state IN ${FINISHED} AND (
     ($3::float8 IS NOT NULL AND j.finished_at < now() - $3::float8 * ${MS})
-    OR ($4::int IS NOT NULL AND j.id NOT IN (
-      SELECT k.id FROM ${s}.jobs k WHERE k.queue = $1::text AND k.state = $2::text AND k.state IN ${FINISHED}
-      ORDER BY k.finished_at DESC, k.id DESC LIMIT $4::int))
+    OR ($4::int IS NOT NULL AND (j.finished_at, j.id) <= (
+      SELECT k.finished_at, k.id FROM ${s}.jobs k WHERE k.queue = $1::text AND k.state = $2::text AND k.state IN ${FINISHED}
+      ORDER BY k.finished_at DESC, k.id DESC OFFSET $4::int LIMIT 1))
   )
   ORDER BY j.finished_at, j.id
   LIMIT $5::int
   FOR UPDATE SKIP LOCKED
 ), d AS (
-  DELETE FROM ${s}.jobs j USING victims v WHERE j.id = v.id RETURNING j.id, j.idempotency_key
+  DELETE FROM ${s}.jobs j WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM victims)) RETURNING j.id, j.idempotency_key
 ), k AS (
   DELETE FROM ${s}.idempotency_keys k USING d WHERE k.key = d.idempotency_key AND k.job_id = d.id AND NOT k.keep_forever
 )

@@ -287,11 +287,11 @@ export type HotQueries = ReturnType<typeof buildHotQueries>;
 function claimPicked(s: string, o: number): string {
   const p = (n: number): string => `$${o + n}`;
   return `picked AS (
-  SELECT c.id
+  SELECT c.ctid
   FROM (SELECT * FROM unnest(${p(1)}::text[], ${p(2)}::int[]) AS u(queue, lim)
         WHERE u.lim > 0 AND NOT EXISTS (SELECT 1 FROM ${s}.queues p WHERE p.name = u.queue AND p.paused)) AS q
   CROSS JOIN LATERAL (
-    SELECT j.id FROM ${s}.jobs j
+    SELECT j.ctid FROM ${s}.jobs j
     WHERE j.queue = q.queue AND ${RUNNABLE} AND j.run_at <= now() AND j.name = ANY(${p(3)}::text[])
     ORDER BY j.priority DESC, j.run_at, j.id
     LIMIT q.lim
@@ -305,12 +305,15 @@ function claimPicked(s: string, o: number): string {
  * clock; its attempt and started_at wait for the start. Lease token: a random
  * prefix drawn per claim call ($(o+6)) plus the job id, unique per claim
  * without a random draw per row. (The rows are locked by `picked`, which
- * applied the claim's guard.) `j.id = ANY(ARRAY(SELECT id FROM picked))`
- * gives the planner the picked ids as one array for a primary-key probe: with
- * the join condition alone it cannot tell how few rows `picked` yields
- * (LIMIT per queue from a parameter array) and hashed a sequential scan of the
- * whole table: measured 16-35 ms per claim of 100 with 50,000 jobs in the
- * table (mostly finished, kept by retention), 2.5 ms with the probe.
+ * applied the claim's guard.) The UPDATE finds them by the tuple ids
+ * `picked` locked (`ctid = ANY(ARRAY(…))`: a TID scan, one heap fetch per
+ * row): a locked row version cannot move before this statement updates it
+ * (no one else may update it, and vacuum does not move tuples), so its ctid
+ * names exactly the picked row. Before, it probed the primary key with the
+ * picked ids (`id = ANY(ARRAY(…))`; a join alone had the planner hash a
+ * sequential scan of the whole table): 4-5 buffer reads per job for the
+ * descent and the heap; with 1,000,000 jobs, EXPLAIN (ANALYZE, BUFFERS) of a
+ * 512-job claim read 2,528 buffers in that probe (bench/README.md, "Profile").
  */
 function claimUpdate(s: string, o: number): string {
   const p = (n: number): string => `$${o + n}`;
@@ -318,7 +321,7 @@ function claimUpdate(s: string, o: number): string {
 SET state = 'reserved', lease_token = ${p(6)}::text || j.id::text,
     lease_expires_at = now() + ${p(4)}::float8 * ${MS}, worker_id = ${p(5)}::text,
     cancel_requested = false, cancel_reason = NULL
-FROM picked WHERE j.id = ANY(ARRAY(SELECT id FROM picked)) AND j.id = picked.id
+WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM picked))
 RETURNING ${claimColumns('j')}`;
 }
 
