@@ -45,12 +45,12 @@ describe('buildNewJob', () => {
     await expect(buildNewJob(def, data, undefined, MiB)).rejects.toMatchObject({ code, field: 'data' });
   });
 
-  it('stores what the schema outputs', async () => {
+  it('validates with the schema but stores the input (the handler gets the output, parsed at run)', async () => {
     const schema: StandardSchemaV1<unknown, { n: number }> = {
       '~standard': { version: 1, vendor: 't', validate: (v) => (typeof v === 'string' ? { value: { n: v.length } } : { issues: [{ message: 'want a string' }] }) },
     };
     const withSchema = resolveJobDefinition('s', { handler: () => null, schema }) as never;
-    await expect(buildNewJob(withSchema, 'abc', undefined, MiB)).resolves.toMatchObject({ dataJson: '{"n":3}' });
+    await expect(buildNewJob(withSchema, 'abc', undefined, MiB)).resolves.toMatchObject({ dataJson: '"abc"' });
     await expect(buildNewJob(withSchema, 3, undefined, MiB)).rejects.toMatchObject({ code: 'INVALID_DATA', field: 'data' });
   });
 });
