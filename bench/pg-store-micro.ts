@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import type { NewJob } from '../src/core/job.js';
 import { PostgresStore } from '../src/stores/postgres/index.js';
-import { startPostgresServer, uniqueSchema } from '../src/stores/postgres/test-support/postgres-server.js';
+import { startPostgresServer, uniqueSchema } from '../test/support/postgres/postgres-server.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(args.dir!, 'docket-bench-'));
   let pgServer: { url: string; stop(): Promise<void> } | null = null;
   if (storeKind === 'postgres' && !process.env.PG_URL) {
-    const { startPostgresServer } = await import('../src/stores/postgres/test-support/postgres-server.js');
+    const { startPostgresServer } = await import('../test/support/postgres/postgres-server.js');
     pgServer = await startPostgresServer();
   }
   const pgUrl = process.env.PG_URL ?? pgServer?.url ?? '';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresStore } from 'docket/postgres';
-import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
+import { describePostgres } from '../../test/support/postgres/pg-test.js';
 import { startExample } from '../test-support/spawn-example.js';
 import { IMPORT_JOB_NAME } from './app.js';
 import { loadConfig } from './config.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresStore } from 'docket/postgres';
-import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
+import { describePostgres } from '../../test/support/postgres/pg-test.js';
 import { apiScenarios } from './api-scenarios.js';
 import { startExample, type RunningExample } from '../test-support/spawn-example.js';
 

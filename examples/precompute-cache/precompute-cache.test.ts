@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from 'docket/testing';
 import { startExample, type RunningExample } from '../test-support/spawn-example.js';
 import { redisUnavailable, startRedisServer, type RedisServer } from '../test-support/redis-server.js';
-import { postgresAvailability, startPostgresServer, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, type PostgresServer } from '../../test/support/postgres/postgres-server.js';
 import { createPrecomputeApp } from './app.js';
 import { selectCities } from './cities.js';
 import { loadConfig } from './config.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminFixtureOn, type Fixture } from '../../src/admin/test-support/admin-fixture.js';
 import type { Store } from '../../src/store/store.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { createMemoryStore, createTestDocket } from '../../src/testing/index.js';
 
 /**

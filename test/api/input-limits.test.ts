@@ -7,7 +7,7 @@ import { serveAdmin } from '../../src/admin/api/serve.js';
 import { invalidUtf8At } from '../../src/admin/api/utf8-body.js';
 import type { Store } from '../../src/store/store.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { createMemoryStore, createTestDocket, drain } from '../../src/testing/index.js';
 
 /**

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { ensureBuilt, FIXTURE_CONFIG, runDocket, runJson, tempDir } from './helpers.js';
 
 interface DoctorReport {

@@ -9,7 +9,7 @@
  * condition.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { BIN, ensureBuilt, FIXTURE_CONFIG, runDocket, runJson, signalGroup, spawnLong, tempDir, until, type LongRunning } from './helpers.js';
 
 const availability = postgresAvailability();

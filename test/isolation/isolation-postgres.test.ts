@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Docket } from '../../src/docket.js';
-import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
+import { describePostgres } from '../support/postgres/pg-test.js';
 import { createTestDocket } from '../../src/testing/index.js';
 
 // Isolation is worker-side: the same on every store. One smoke test on PostgreSQL.

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Docket } from '../../src/index.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 
 /**
  * Issue 11, finding 5, at the library level: `Docket.start()` against a

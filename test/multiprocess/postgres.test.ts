@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Docket } from '../../src/index.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { measurePickupMs, recoverySlackMs, sleepUntil, spawnScheduler, spawnWorker, until, wins, type SchedulerProcess, type WorkerProcess } from './helpers.js';
 
 /**

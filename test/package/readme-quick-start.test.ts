@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { describePostgres } from '../../src/stores/postgres/test-support/pg-test.js';
+import { describePostgres } from '../support/postgres/pg-test.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Docket } from '../../src/index.js';
 import type { Store } from '../../src/store/store.js';
 import { PostgresStore } from '../../src/stores/postgres/index.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../src/stores/postgres/test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../support/postgres/postgres-server.js';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { spawnWorker, until, type WorkerProcess } from '../multiprocess/helpers.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { holdClient } from './held-client.js';
-import { describePostgres } from './test-support/pg-test.js';
+import { describePostgres } from '../../../test/support/postgres/pg-test.js';
 
 describePostgres('holdClient', (pgt) => {
   it('a checked-out connection killed between two statements does not crash the process; its next query fails and the pool drops it', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DocketError, ValidationError } from '../../core/errors.js';
 import type { JobFailure } from '../../core/job.js';
 import type { LeasedTransition } from '../../core/outcome.js';
-import { describePostgres, newJob } from './test-support/pg-test.js';
+import { describePostgres, newJob } from '../../../test/support/postgres/pg-test.js';
 import { MIGRATIONS } from './migrations.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { StoreNotification } from '../../store/store.js';
 import type { PostgresStore } from './postgres-store.js';
-import { describePostgres, newJob } from './test-support/pg-test.js';
+import { describePostgres, newJob } from '../../../test/support/postgres/pg-test.js';
 
 /** Collects a store's notifications; `next` waits for one matching a predicate. */
 function collect(store: PostgresStore) {

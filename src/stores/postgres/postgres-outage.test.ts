@@ -3,7 +3,7 @@ import { DocketError } from '../../core/errors.js';
 import type { StoreNotification } from '../../store/store.js';
 import type { StoreLogger } from './options.js';
 import type { PostgresStore } from './postgres-store.js';
-import { describePostgres, newJob } from './test-support/pg-test.js';
+import { describePostgres, newJob } from '../../../test/support/postgres/pg-test.js';
 
 function recordingLogger() {
   const lines: Array<{ level: 'info' | 'warn' | 'error'; msg: string }> = [];

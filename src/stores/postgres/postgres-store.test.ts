@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runStoreConformance } from '../../store/conformance/index.js';
 import { PostgresStore } from './postgres-store.js';
-import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from './test-support/postgres-server.js';
+import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from '../../../test/support/postgres/postgres-server.js';
 
 /**
  * The shared store conformance suite on a real PostgreSQL: one throwaway

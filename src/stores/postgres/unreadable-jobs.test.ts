@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { describePostgres, newJob } from './test-support/pg-test.js';
-import { uniqueSchema } from './test-support/postgres-server.js';
+import { describePostgres, newJob } from '../../../test/support/postgres/pg-test.js';
+import { uniqueSchema } from '../../../test/support/postgres/postgres-server.js';
 
 /**
  * Issue 11, finding 1 on PostgreSQL. `data`, `result` and `error` are `json`

@@ -5,9 +5,9 @@
  * DOCKET_REQUIRE_SERVERS=1).
  */
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
-import type { NewJob } from '../../../core/job.js';
-import { PostgresStore } from '../postgres-store.js';
-import type { PostgresStoreOptions } from '../options.js';
+import type { NewJob } from '../../../src/core/job.js';
+import { PostgresStore } from '../../../src/stores/postgres/postgres-store.js';
+import type { PostgresStoreOptions } from '../../../src/stores/postgres/options.js';
 import { postgresAvailability, startPostgresServer, uniqueSchema, type PostgresServer } from './postgres-server.js';
 
 export interface PgTestContext {
