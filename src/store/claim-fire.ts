@@ -50,7 +50,7 @@ export type SlotMove =
 export interface ScheduleTx {
   /**
    * Locks the schedule's row against other claimers and trigger-nows of it
-   * until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite: the
+   * until the transaction ends (PostgreSQL: a row lock; SQLite: the
    * write lock is held already). The store's now, or null when no such schedule.
    */
   lock(schedule: string): Step<Date | null>;

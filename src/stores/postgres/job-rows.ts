@@ -10,39 +10,7 @@ import { checkJobRecord, quote, readFailure, type FieldProblem } from '../../sto
  * in `enqueue({ tx })` may set either).
  */
 export function jobColumns(alias = ''): string {
-  const a = alias ? `${alias}.` : '';
-  const ms = (c: string) => `date_part('epoch', ${a}${c}) * 1000 AS ${c}`;
-  return [
-    `${a}id::text AS id`,
-    `${a}name`,
-    `${a}queue`,
-    `${a}data`,
-    // A delayed job whose time has come reads as waiting: it is runnable, nothing rewrites it.
-    // Otherwise the stored state (toJobRecord maps `reserved` to its public state).
-    `CASE WHEN ${a}state = 'delayed' AND ${a}run_at <= now() THEN 'waiting' ELSE ${a}state END AS state`,
-    `${a}priority`,
-    ms('run_at'),
-    ms('created_at'),
-    ms('started_at'),
-    ms('finished_at'),
-    `${a}attempt`,
-    `${a}max_attempts`,
-    `${a}timeout_ms::float8 AS timeout_ms`,
-    `${a}stalls`,
-    `${a}lease_token`,
-    ms('lease_expires_at'),
-    `${a}worker_id`,
-    `${a}cancel_requested`,
-    `${a}progress_current`,
-    `${a}progress_total`,
-    `${a}progress_message`,
-    ms('progress_updated_at'),
-    `${a}result`,
-    `${a}error`,
-    `${a}idempotency_key`,
-    `${a}schedule_name`,
-    ms('fire_time'),
-  ].join(', ');
+  return columns(alias).map(([, sql]) => sql).join(', ');
 }
 
 /**
@@ -53,34 +21,47 @@ export function jobColumns(alias = ''): string {
  * start the job.
  */
 export function claimColumns(alias: string): string {
-  const a = `${alias}.`;
-  const ms = (c: string) => `date_part('epoch', ${a}${c}) * 1000 AS ${c}`;
+  const set = new Set(['state', 'lease_expires_at', 'worker_id', 'cancel_requested']);
+  const kept = columns(alias).filter(([name]) => !set.has(name)).map(([, sql]) => sql);
+  return [...kept, `date_part('epoch', now()) * 1000 AS now`].join(', ');
+}
+
+/** Every job column as [name, select expression], in one place for both lists above. */
+function columns(alias: string): Array<[string, string]> {
+  const a = alias ? `${alias}.` : '';
+  const col = (c: string): [string, string] => [c, `${a}${c}`];
+  const ms = (c: string): [string, string] => [c, `date_part('epoch', ${a}${c}) * 1000 AS ${c}`];
   return [
-    `${a}id::text AS id`,
-    `${a}name`,
-    `${a}queue`,
-    `${a}data`,
-    `${a}priority`,
+    ['id', `${a}id::text AS id`],
+    col('name'),
+    col('queue'),
+    col('data'),
+    // A delayed job whose time has come reads as waiting: it is runnable, nothing rewrites it.
+    // Otherwise the stored state (toJobRecord maps `reserved` to its public state).
+    ['state', `CASE WHEN ${a}state = 'delayed' AND ${a}run_at <= now() THEN 'waiting' ELSE ${a}state END AS state`],
+    col('priority'),
     ms('run_at'),
     ms('created_at'),
     ms('started_at'),
     ms('finished_at'),
-    `${a}attempt`,
-    `${a}max_attempts`,
-    `${a}timeout_ms::float8 AS timeout_ms`,
-    `${a}stalls`,
-    `${a}lease_token`,
-    `${a}progress_current`,
-    `${a}progress_total`,
-    `${a}progress_message`,
+    col('attempt'),
+    col('max_attempts'),
+    ['timeout_ms', `${a}timeout_ms::float8 AS timeout_ms`],
+    col('stalls'),
+    col('lease_token'),
+    ms('lease_expires_at'),
+    col('worker_id'),
+    col('cancel_requested'),
+    col('progress_current'),
+    col('progress_total'),
+    col('progress_message'),
     ms('progress_updated_at'),
-    `${a}result`,
-    `${a}error`,
-    `${a}idempotency_key`,
-    `${a}schedule_name`,
+    col('result'),
+    col('error'),
+    col('idempotency_key'),
+    col('schedule_name'),
     ms('fire_time'),
-    `date_part('epoch', now()) * 1000 AS now`,
-  ].join(', ');
+  ];
 }
 
 export type ClaimRow = Omit<JobRow, 'state' | 'lease_expires_at' | 'worker_id' | 'cancel_requested'> & { now: number; lease_token: string };
