@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -19,5 +20,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default (cores - 1) runs the files one at a time on a 2-core
+    // machine: 474 s. Most of the suite waits on child processes (CLI, serve,
+    // PostgreSQL, Redis, browsers), not on a core, so one file per core plus
+    // one overlaps those waits: 319 s on 2 cores. No test asserts a wall-clock
+    // bound, so the extra contention cannot fail one.
+    maxWorkers: availableParallelism() + 1,
   },
 });
