@@ -62,16 +62,47 @@ export function readFailure(f: unknown): JobFailure | null {
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 const validDate = (d: unknown): boolean => d instanceof Date && !Number.isNaN(d.getTime());
 
+const REQUIRED_TIMES = ['runAt', 'createdAt'] as const;
+const OPTIONAL_TIMES = ['startedAt', 'finishedAt', 'leaseExpiresAt', 'fireTime'] as const;
+
 /**
  * Checks a decoded job against what docket writes and returns it; any field
  * that is not is replaced by a neutral stand-in and named in `unreadable`.
  * `found` are problems the decoder met first (JSON that did not parse: the
  * decoder already put the raw text in place).
+ *
+ * Every claimed and read job passes here, so the good path allocates nothing
+ * (no closure, no array): `isReadable` answers first, and only a job that is
+ * not gets the slow pass that names what is wrong.
  */
-export function checkJobRecord<T extends JobRecord>(job: T, found: readonly FieldProblem[] = []): T {
-  let problems: FieldProblem[] | null = found.length > 0 ? [...found] : null;
+export function checkJobRecord<T extends JobRecord>(job: T, found?: readonly FieldProblem[]): T {
+  if ((found === undefined || found.length === 0) && isReadable(job)) return job;
+  return markUnreadable(job, found ?? []);
+}
+
+/** True when every checked field holds what docket writes. */
+function isReadable(job: JobRecord): boolean {
+  if (typeof job.name !== 'string' || typeof job.queue !== 'string') return false;
+  if (!isInt(job.priority, MIN_PRIORITY, MAX_PRIORITY) || !isInt(job.attempt, 0, Number.MAX_SAFE_INTEGER) || !isInt(job.maxAttempts, 1, 1e9)) return false;
+  if (job.timeoutMs !== null && !isInt(job.timeoutMs, 1, Number.MAX_SAFE_INTEGER)) return false;
+  if (!isInt(job.stalls, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (!validDate(job.runAt) || !validDate(job.createdAt)) return false;
+  if (job.startedAt !== null && !validDate(job.startedAt)) return false;
+  if (job.finishedAt !== null && !validDate(job.finishedAt)) return false;
+  if (job.leaseExpiresAt !== null && !validDate(job.leaseExpiresAt)) return false;
+  if (job.fireTime !== null && !validDate(job.fireTime)) return false;
+  return job.progress === null || isProgress(job.progress);
+}
+
+function isProgress(p: NonNullable<JobRecord['progress']>): boolean {
+  return typeof p.current === 'number' && (p.total === null || typeof p.total === 'number') && (p.message === null || typeof p.message === 'string') && validDate(p.updatedAt);
+}
+
+/** The slow pass: replaces each field that is not what docket writes and names them all in `unreadable`. */
+function markUnreadable<T extends JobRecord>(job: T, found: readonly FieldProblem[]): T {
+  const problems: FieldProblem[] = [...found];
   const bad = (field: string, value: unknown, rule: string): void => {
-    (problems ??= []).push({ field, problem: `${quote(value)} is not ${rule}` });
+    problems.push({ field, problem: `${quote(value)} is not ${rule}` });
   };
   if (typeof job.name !== 'string') {
     bad('name', job.name, 'a job name');
@@ -101,24 +132,23 @@ export function checkJobRecord<T extends JobRecord>(job: T, found: readonly Fiel
     bad('stalls', job.stalls, 'a count of stalls');
     job.stalls = 0;
   }
-  for (const k of ['runAt', 'createdAt'] as const) {
+  for (const k of REQUIRED_TIMES) {
     if (!validDate(job[k])) {
       bad(k, job[k], 'a valid time');
       job[k] = new Date(0);
     }
   }
-  for (const k of ['startedAt', 'finishedAt', 'leaseExpiresAt', 'fireTime'] as const) {
+  for (const k of OPTIONAL_TIMES) {
     if (job[k] !== null && !validDate(job[k])) {
       bad(k, job[k], 'a valid time or null');
       job[k] = null;
     }
   }
-  const p = job.progress;
-  if (p !== null && (typeof p.current !== 'number' || (p.total !== null && typeof p.total !== 'number') || (p.message !== null && typeof p.message !== 'string') || !validDate(p.updatedAt))) {
-    bad('progress', p, 'a progress record');
+  if (job.progress !== null && !isProgress(job.progress)) {
+    bad('progress', job.progress, 'a progress record');
     job.progress = null;
   }
-  if (problems === null) return job;
+  if (problems.length === 0) return job;
   job.unreadable = { fields: [...new Set(problems.map((x) => x.field))], message: problems.map((x) => `${x.field}: ${x.problem}`).join('; ') };
   return job;
 }

@@ -44,10 +44,12 @@ type StoredFailure = Omit<JobFailure, 'at'> & { at: number };
  * nothing needs to rewrite delayed rows when their time comes.
  */
 export function jsonToJob(json: string, nowMs: number): JobRecord {
-  return tupleToJob(JSON.parse(json) as JobTuple, nowMs, []);
+  return tupleToJob(JSON.parse(json) as JobTuple, nowMs);
 }
 
-function tupleToJob(t: JobTuple, nowMs: number, found: FieldProblem[]): JobRecord {
+function tupleToJob(t: JobTuple, nowMs: number, found?: FieldProblem[]): JobRecord {
+  const error = toFailure(t[23]);
+  if (error === UNREADABLE_FAILURE) (found ??= []).push(failureProblem(t[23]));
   const stored = t[4];
   // Reserved (held ahead of a free slot by a worker) reads as waiting, with the marker.
   const state: JobState = stored === 'waiting' || stored === 'delayed' ? (t[6] <= nowMs ? 'waiting' : 'delayed') : stored === 'reserved' ? 'waiting' : stored;
@@ -73,7 +75,7 @@ function tupleToJob(t: JobTuple, nowMs: number, found: FieldProblem[]): JobRecor
     cancelRequested: t[17] === 1,
     progress: t[21] === null ? null : { current: t[18] ?? 0, total: t[19], message: t[20], updatedAt: new Date(t[21]) },
     result: t[22],
-    error: toFailure(t[23], found),
+    error: error === UNREADABLE_FAILURE ? null : error,
     idempotencyKey: t[24],
     scheduleName: t[25],
     fireTime: t[26] === null ? null : new Date(t[26]),
@@ -108,7 +110,7 @@ type ClaimedTuple = [
 /** Builds a ClaimedJob (reserved, not started) from one CLAIMED_JSON string and what the claim set. */
 export function jsonToClaimed(json: string, leaseExpiresAt: number, workerId: string): ClaimedJob {
   const t = JSON.parse(json) as ClaimedTuple;
-  const found: FieldProblem[] = [];
+  const error = toFailure(t[16]);
   return checkJobRecord<ClaimedJob>({
     id: String(t[0]),
     name: t[1],
@@ -131,19 +133,24 @@ export function jsonToClaimed(json: string, leaseExpiresAt: number, workerId: st
     cancelRequested: false,
     progress: t[15] === null ? null : { current: t[12] ?? 0, total: t[13], message: t[14], updatedAt: new Date(t[15]) },
     result: null,
-    error: toFailure(t[16], found),
+    error: error === UNREADABLE_FAILURE ? null : error,
     idempotencyKey: t[17],
     scheduleName: t[18],
     fireTime: t[19] === null ? null : new Date(t[19]),
-  }, found);
+  }, error === UNREADABLE_FAILURE ? [failureProblem(t[16])] : undefined);
 }
 
-/** A stored failure, or null; one that is not a failure record is noted in `found` (and reads as null). */
-function toFailure(f: StoredFailure | null, found: FieldProblem[]): JobFailure | null {
+/** toFailure's answer for a stored error that is not a failure record (it reads as null, named by failureProblem). */
+const UNREADABLE_FAILURE: unique symbol = Symbol('unreadable failure');
+
+/** A stored failure, or null; UNREADABLE_FAILURE when it is not a failure record. (No array per job: most rows have no error.) */
+function toFailure(f: StoredFailure | null): JobFailure | null | typeof UNREADABLE_FAILURE {
   if (f === null) return null;
-  const failure = readFailure(f);
-  if (failure === null) found.push({ field: 'error', problem: `${quote(f)} is not a failure record` });
-  return failure;
+  return readFailure(f) ?? UNREADABLE_FAILURE;
+}
+
+function failureProblem(f: unknown): FieldProblem {
+  return { field: 'error', problem: `${quote(f)} is not a failure record` };
 }
 
 type Prepare = (sql: string, pluck?: boolean) => Database.Statement;
