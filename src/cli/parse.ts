@@ -34,6 +34,15 @@ export function parsePositiveInteger(value: string): number {
   return n;
 }
 
+/** An integer in [min, max]; the message gives the range (commander adds the flag's name). */
+export function parseIntegerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parseInteger(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (got ${value})`);
+    return n;
+  };
+}
+
 export function parsePort(value: string): number {
   const n = parseInteger(value);
   if (n < 0 || n > 65_535) throw new InvalidArgumentError(`not a port (0-65535): ${value}`);

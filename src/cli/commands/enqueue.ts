@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { fields, formatJson, formatTime, writeJson } from '../output.js';
-import { parseDuration, parseInteger, parseIsoDate, parsePositiveInteger } from '../parse.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/config.js';
+import { parseDuration, parseIntegerIn, parseIsoDate, parsePositiveInteger } from '../parse.js';
 import type { Act } from '../program.js';
 import { enqueueFile } from './enqueue-file.js';
 import { optionsFromFlags, readData, requireDefinedJob, type EnqueueFlags } from './enqueue-input.js';
@@ -16,7 +17,7 @@ export function registerEnqueueCommand(program: Command, act: Act): void {
     .option('-d, --data <json|@file>', 'job data as JSON, or @path to read it from a file (@- reads stdin); default null')
     .option('-f, --file <ndjson>', 'bulk: one job per line, {"name","data","options"} (or just the data when <name> is given)')
     .option('-q, --queue <queue>', 'queue (default: the job definition\'s)')
-    .option('-p, --priority <n>', 'priority, higher runs first', parseInteger)
+    .option('-p, --priority <n>', `priority, higher runs first (${MIN_PRIORITY.toLocaleString('en-US')} to ${MAX_PRIORITY.toLocaleString('en-US')})`, parseIntegerIn(MIN_PRIORITY, MAX_PRIORITY))
     .option('--delay <duration>', 'run after this long: 5000, 30s, 5m, 1h30m', parseDuration)
     .option('--run-at <iso>', 'run at this instant (ISO 8601 with a zone)', parseIsoDate)
     .option('-k, --key <key>', 'idempotency key: an existing job with this key is returned instead of a new one')
