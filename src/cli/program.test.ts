@@ -76,6 +76,12 @@ describe('flag values are checked against the flag', () => {
     expect(jsonError(r.stderr).message).toMatch(/--priority.*-1,000,000 to 1,000,000/);
   });
 
+  it('a duration flag out of the grammar is a usage error that names the flag and the rule', async () => {
+    const r = await runCliInProcess([...NO_STORE, 'enqueue', 'x', '--delay', '30m1h', '--json']);
+    expect(r.code).toBe(2);
+    expect(jsonError(r.stderr).message).toMatch(/--delay.*"30m1h" gives units out of order: each unit once, largest first/);
+  });
+
   it('jobs list --limit 1000 is accepted (the store check comes next)', async () => {
     const r = await runCliInProcess([...NO_STORE, 'jobs', 'list', '--limit', '1000', '--json']);
     expect(jsonError(r.stderr).code).toBe('STORE_NOT_FOUND');
