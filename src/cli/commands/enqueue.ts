@@ -8,6 +8,7 @@ import type { Act } from '../program.js';
 import { enqueueFile } from './enqueue-file.js';
 import { optionsFromFlags, readData, requireDefinedJob, type EnqueueFlags } from './enqueue-input.js';
 import { publicJob } from './jobs.js';
+import { createJobView, jobViewMode, watchJob } from '../job-progress.js';
 
 export function registerEnqueueCommand(program: Command, act: Act): void {
   program
@@ -55,7 +56,19 @@ async function enqueueOne(ctx: CliContext, name: string, flags: EnqueueFlags): P
     return;
   }
   if (!ctx.json) ctx.io.stderr.write(`enqueued job ${enqueued.id}; waiting for it to finish (a worker must be running)…\n`);
-  const result = await docket.waitFor(enqueued.id, flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout });
+  // progress on stderr while waiting (a bar on a terminal, lines or JSON events otherwise): job-progress.ts
+  const view = createJobView(ctx.io, jobViewMode(ctx.io, ctx.json));
+  const watch = watchJob({ read: () => docket.jobs.get(enqueued.id), show: (j) => view.show(j) });
+  let result: unknown;
+  try {
+    result = await docket.waitFor(enqueued.id, flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout });
+  } finally {
+    await watch.stop();
+    // the last state, so a bar ends at what the job reached (100% when it reported it)
+    const last = await docket.jobs.get(enqueued.id).catch(() => null);
+    if (last) view.show(last);
+    view.end();
+  }
   const finished = await docket.getJob(enqueued.id);
   if (ctx.json) return writeJson(ctx.io, { ...summary, state: finished?.state ?? 'completed', result, job: finished ? publicJob(finished) : null });
   ctx.io.stdout.write(fields([['job', `${enqueued.id} completed`], ['result', formatJson(result)]]));
