@@ -123,8 +123,10 @@ describe('enqueue', () => {
     expect(JSON.parse(schema.stderr).error.code).toBe('INVALID_DATA');
     expect((await runDocket([...base, 'enqueue', 'echo', '--delay', '5s', '--run-at', '2030-01-01T00:00:00Z'])).code).toBe(2);
     expect((await runDocket([...base, 'enqueue', 'echo', '--delay', 'soon'])).code).toBe(2);
-    // nothing was written by any of them
-    expect((await runJson<{ jobs: unknown[] }>([...base, 'jobs', 'list'])).json.jobs).toEqual([]);
+    // nothing was written by any of them, not even docket's tables (and jobs list does not create them)
+    const list = await runJson([...base, 'jobs', 'list']);
+    expect(list.code).toBe(6);
+    expect(JSON.parse(list.stderr).error.code).toBe('STORE_NOT_FOUND');
   });
 
   it('without a config file refuses to enqueue (exit 5) and says why', async () => {
