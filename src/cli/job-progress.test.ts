@@ -30,6 +30,7 @@ describe('renderBar', () => {
     expect(renderBar(job('active', 3, 10, 'resizing images'), 80)).toBe('job 42 active [######--------------]  30% 3/10 resizing images');
     expect(renderBar(job('active', 17, null, 'rows'), 80)).toBe('job 42 active 17 rows');
     expect(renderBar(job('waiting'), 80)).toBe('job 42 waiting for a worker…');
+    expect(renderBar(job('delayed'), 80)).toBe('job 42 delayed (runs later)…');
     expect(renderBar(job('active', 10, 10), 80)).toBe('job 42 active [####################] 100% 10/10');
   });
 

@@ -39,7 +39,8 @@ export function jobViewMode(io: Io, json: boolean): JobViewMode {
 
 /** `job 42 active [######--------------]  30% 3/10 resizing images`, at most `columns` wide. */
 export function renderBar(job: WatchedJob, columns: number): string {
-  if (job.state === 'waiting' || job.state === 'delayed') return clip(`job ${job.id} ${job.state === 'delayed' ? 'delayed' : 'waiting'} for a worker…`, columns);
+  if (job.state === 'waiting') return clip(`job ${job.id} waiting for a worker…`, columns);
+  if (job.state === 'delayed') return clip(`job ${job.id} delayed (runs later)…`, columns);
   const p = job.progress;
   let line = `job ${job.id} ${job.state}`;
   if (p) {
