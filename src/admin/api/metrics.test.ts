@@ -2,7 +2,8 @@
  * Gauges keep their series while idle (issue 12: `docket_active_jobs`
  * vanished between jobs, because every scrape reset it and only set the
  * queues with a running job). A known label set reports 0, never disappears.
- * Scraped before, during and after a job; every wait is for an event.
+ * Scraped over HTTP (GET /metrics) before, during and after a job; every
+ * wait is for an event.
  */
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,9 @@ afterEach(async () => {
 });
 
 async function samples(name: string): Promise<Array<{ labels?: Record<string, string>; value: string }>> {
-  const text = (await f.app.metrics.render()).body;
+  const r = await f.call('GET', '/metrics');
+  expect(r.status).toBe(200);
+  const text = r.text;
   const family = parsePrometheusTextFormat(text).find((m) => m.name === name);
   expect(family, `${name} missing from:\n${text}`).toBeDefined();
   return family!.metrics as Array<{ labels?: Record<string, string>; value: string }>;
@@ -75,7 +78,7 @@ describe('gauges while idle', () => {
     await samples('docket_queue_jobs');
     await f.docket.store.close();
     expect(await samples('docket_store_up')).toEqual([{ value: '0' }]);
-    const text = (await f.app.metrics.render()).body;
+    const text = (await f.call('GET', '/metrics')).text;
     expect(text).not.toMatch(/^docket_queue_jobs\{/m);
     // the process's own gauge needs no store: still there
     expect(text).toMatch(/^docket_active_jobs\{queue="brief"\} 0$/m);
