@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { runCliInProcess } from '../../src/cli/test-support/run-cli.js';
+import { ensureBuilt, runJson } from './helpers.js';
 import { describePostgres } from '../support/postgres/pg-test.js';
 import { uniqueSchema } from '../support/postgres/postgres-server.js';
 
@@ -54,6 +55,15 @@ describePostgres('CLI on PostgreSQL: commands on an existing store never create 
     expect(r.stdout).toBe('');
     expect(await schemaExists(schema)).toBe(false);
   });
+
+  it('the built binary, as a user runs it: stats on a mistyped schema exits 6 and creates nothing', async () => {
+    await ensureBuilt();
+    const schema = uniqueSchema('dockte');
+    const r = await runJson(['--no-config', '--store', urlFor(schema), 'stats']);
+    expect(r.code).toBe(6);
+    expect(JSON.parse(r.stderr).error).toMatchObject({ code: 'STORE_NOT_FOUND', details: { schema } });
+    expect(await schemaExists(schema)).toBe(false);
+  }, 240_000);
 
   it('says so in one line without --json, as for a missing SQLite file', async () => {
     const schema = uniqueSchema('dockte');
