@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isDocketError } from '../core/errors.js';
 import { Docket, type DocketOptions } from '../docket.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_PG_SCHEMA } from '../stores/postgres/options.js';
 import { loadConfig, type LoadedConfig } from './config-file.js';
 import type { DocketConfig } from './define-config.js';
 import type { CliEnv } from './env.js';
@@ -75,20 +76,28 @@ export class CliContext {
   }
 
   /**
-   * Opens the store once. With `mustExist`, a SQLite file that is not there
-   * is an error instead of being created (read commands should not leave an
-   * empty database behind a typo).
+   * Opens the store once. With `mustExist` (every command on jobs, queues and
+   * schedules already there) the store must exist and be current, and nothing
+   * is created or migrated: a SQLite file that is not there, or a PostgreSQL
+   * schema without docket's tables, is STORE_NOT_FOUND; one lacking recent
+   * migrations is STORE_NOT_MIGRATED (both exit 6). A read must not leave an
+   * empty database (or DDL on a production server) behind a typo.
    */
   async openStore(options: { mustExist?: boolean } = {}): Promise<{ store: Store; source: StoreSource }> {
     const source = await this.storeSource();
     if (this.store) return { store: this.store, source };
-    if (source.spec) {
-      const file = sqliteFilePath(source.spec);
+    const spec = source.spec;
+    if (spec) {
+      const file = sqliteFilePath(spec);
       if (options.mustExist && file !== null && !existsSync(file)) {
         throw new CliError('STORE_NOT_FOUND', `no store at ${file} (docket serve or docket migrate creates it; --store picks another)`, EXIT.STORE, { path: file });
       }
-      this.store = await openStore(source.spec);
+      const store = await openStore(spec, { migrate: !options.mustExist });
+      this.store = store;
+      // with migrate: false this is the store's read-only check (the Docket repeats it, cheaply)
+      if (options.mustExist) await store.migrate().catch((e: unknown) => Promise.reject(notCurrentError(e, spec, file)));
     } else {
+      // a Store object from the config: how it migrates is the config's business
       this.store = await storeFromConfig((await this.config()).config);
     }
     return { store: this.store, source };
@@ -150,6 +159,25 @@ export class CliContext {
     if (docket) await docket.close({ graceMs: 0 }).catch(() => undefined);
     else if (store) await store.close().catch(() => undefined);
   }
+}
+
+/**
+ * The read-only schema check failed: say which store is missing or behind in
+ * the words of the SQLite file check. `details.pending` (both stores) lists the
+ * missing migrations; when the first is among them there are no docket tables.
+ */
+function notCurrentError(e: unknown, spec: StoreSpec, file: string | null): unknown {
+  const pending = isDocketError(e) && Array.isArray(e.details.pending) ? (e.details.pending as number[]) : null;
+  if (pending === null || pending.length === 0) return e;
+  const schema = spec.kind === 'postgres' ? (spec.schema ?? DEFAULT_PG_SCHEMA) : null;
+  const where = schema === null ? (file ?? spec.display) : `"${schema}" at ${spec.display}`;
+  const details = schema === null ? { path: where, pending } : { schema, pending };
+  if (pending.includes(1)) {
+    const what = schema === null ? `no docket tables in ${where}` : `no docket schema ${where}`;
+    return new CliError('STORE_NOT_FOUND', `${what} (docket migrate creates it; --store picks another)`, EXIT.STORE, details);
+  }
+  const store = schema === null ? where : `schema ${where}`;
+  return new CliError('STORE_NOT_MIGRATED', `${store} lacks migrations ${pending.join(', ')} of this docket: run docket migrate (commands on an existing store never migrate it)`, EXIT.STORE, details);
 }
 
 async function storeFromConfig(config: DocketConfig): Promise<Store> {

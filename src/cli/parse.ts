@@ -3,23 +3,17 @@
  * bad value is reported like any other usage error (exit 2) with the flag named.
  */
 import { InvalidArgumentError } from 'commander';
+import { readDuration } from '../core/duration.js';
 import { JOB_STATES, type JobState } from '../core/job.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `1500` (ms), `500ms`, `10s`, `5m`, `1h30m`, `2d`. */
+/**
+ * A duration flag in docket's one grammar (core/duration.ts, the same as
+ * schedule `every`): `1500` (ms), `500ms`, `10s`, `1.5h`, `1h30m`, `1d 12h`, `2w`.
+ */
 export function parseDuration(value: string): number {
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(v); m; m = re.exec(v)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  if (v === '' || matched !== v.length) throw new InvalidArgumentError(`not a duration: "${value}" (use ms, or e.g. 500ms, 10s, 5m, 1h30m, 2d)`);
-  return Math.round(total);
+  const read = readDuration(value);
+  if ('problem' in read) throw new InvalidArgumentError(`"${value}" ${read.problem}`);
+  return read.ms;
 }
 
 export function parseInteger(value: string): number {
@@ -32,6 +26,15 @@ export function parsePositiveInteger(value: string): number {
   const n = parseInteger(value);
   if (n <= 0) throw new InvalidArgumentError(`must be a positive integer (got ${value})`);
   return n;
+}
+
+/** An integer in [min, max]; the message gives the range (commander adds the flag's name). */
+export function parseIntegerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parseInteger(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (got ${value})`);
+    return n;
+  };
 }
 
 export function parsePort(value: string): number {
@@ -69,7 +72,9 @@ export function parseList(value: string): string[] {
  */
 export function parseInstant(value: string, now: () => number = Date.now): Date {
   const v = value.trim();
-  if (/^\d+(\.\d+)?(ms|s|m|h|d)/.test(v)) return new Date(now() - parseDuration(v));
+  // an age has a unit (a bare number would be ambiguous); anything else must be an ISO instant
+  const age = /[a-z]$/.test(v) ? readDuration(v) : null;
+  if (age && 'ms' in age) return new Date(now() - age.ms);
   if (!/(Z|[+-]\d\d:?\d\d)$/i.test(v)) throw new InvalidArgumentError(`"${value}": give an ISO time with a zone (2026-03-08T14:00:00Z) or an age such as 15m, 2h`);
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError(`not a date: "${value}"`);

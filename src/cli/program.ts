@@ -15,7 +15,7 @@ import { registerServeCommands } from './commands/serve.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import type { CliEnv } from './env.js';
-import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+import { CliError, describeError, EXIT, exitCodeFor, usageError } from './exit-codes.js';
 import { LOG_FORMATS, LOG_LEVELS } from './logger.js';
 import type { Io } from './output.js';
 import { parseChoice } from './parse.js';
@@ -33,6 +33,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   const { io } = deps;
   let exitCode: number = EXIT.OK;
   let json = argv.includes('--json');
+  // Under --json, what commander writes to stderr (its error line, the help hint) is held
+  // back: a usage error becomes one JSON object instead, help text is let through.
+  const heldErr: string[] = [];
+  const output = {
+    writeOut: (s: string) => void io.stdout.write(s),
+    writeErr: (s: string) => void (json ? heldErr.push(s) : io.stderr.write(s)),
+  };
 
   const act: Act = (handler) => async (...a) => {
     const command = a[a.length - 1] as Command;
@@ -57,7 +64,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     .addOption(new Option('--log-level <level>', 'serve/worker log level').argParser(parseChoice(LOG_LEVELS)).default('info'))
     .addOption(new Option('--log-format <format>', 'serve/worker logs: pretty (default on a terminal) or json').argParser(parseChoice(LOG_FORMATS)))
     .showHelpAfterError('(docket <command> --help shows the usage)')
-    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .configureOutput(output)
     .exitOverride();
 
   registerServeCommands(program, act);
@@ -76,16 +83,20 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       'Docs: docs/cli.md',
   );
   // every subcommand writes through io and never exits the process itself
-  for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+  for (const c of allCommands(program)) c.exitOverride().configureOutput(output);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // help and version are successful exits; every other commander error is a usage error (already printed)
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      // help and version are successful exits; every other commander error is a usage error (already printed unless --json)
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        for (const s of heldErr.splice(0)) io.stderr.write(s);
+        return EXIT.OK;
+      }
       if (error.code === 'commander.executeSubCommandAsync') return EXIT.ERROR;
+      if (json) reportError(io, usageErrorFrom(error), true);
       return EXIT.USAGE;
     }
     reportError(io, error, json);
@@ -105,6 +116,15 @@ export function reportError(io: Io, error: unknown, json: boolean): void {
   if (exitCodeFor(error) === EXIT.ERROR && error instanceof Error && error.stack) {
     io.stderr.write(`${error.stack.split('\n').slice(1, 8).join('\n')}\n`);
   }
+}
+
+/**
+ * Commander's error as docket's USAGE error: code `USAGE` for every kind (the
+ * exit code is 2 for all of them), `details.reason` commander's own stable code
+ * without its prefix (`unknownOption`, `invalidArgument`, `missingArgument`, …).
+ */
+export function usageErrorFrom(error: CommanderError): CliError {
+  return usageError(error.message.replace(/^error: /, ''), { reason: error.code.replace(/^commander\./, '') });
 }
 
 function allCommands(c: Command): Command[] {

@@ -74,12 +74,15 @@ export function sqliteFilePath(spec: StoreSpec): string | null {
 
 /**
  * Opens the store a spec names. PostgreSQL is imported on demand, so SQLite
- * users never load `pg` (an optional peer dependency).
+ * users never load `pg` (an optional peer dependency). `migrate: false`: the
+ * store's `migrate()` only checks the schema is current and writes nothing.
  */
-export async function openStore(spec: StoreSpec): Promise<Store> {
+export async function openStore(spec: StoreSpec, options: { migrate?: boolean } = {}): Promise<Store> {
+  const migrate = options.migrate ?? true;
   if (spec.kind === 'sqlite') {
     return new SqliteStore({
       path: spec.path,
+      migrate,
       ...(spec.synchronous === undefined ? {} : { synchronous: spec.synchronous }),
       ...(spec.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: spec.busyTimeoutMs }),
     });
@@ -93,5 +96,5 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
     }
     throw e;
   }
-  return new mod.PostgresStore({ connectionString: spec.connectionString, ...(spec.schema === undefined ? {} : { schema: spec.schema }) });
+  return new mod.PostgresStore({ connectionString: spec.connectionString, migrate, ...(spec.schema === undefined ? {} : { schema: spec.schema }) });
 }

@@ -75,12 +75,15 @@ describe('parseInterval', () => {
     ['1d 12h', 129_600_000],
     ['1w', 604_800_000],
     ['1s500ms', 1_500],
+    // one grammar with the CLI (core/duration.ts): decimals, bare milliseconds
+    ['1.5h', 5_400_000],
+    ['60000', 60_000],
     [60_000, 60_000],
   ])('%j -> %d ms', (input, ms) => {
     expect(parseInterval(input)).toBe(ms);
   });
 
-  it.each([[-5], [0], [999], [1.5], [Number.NaN], ['abc'], [''], ['0s'], ['-1m'], ['1.5h'], ['30m1h'], ['1m1m'], ['15 minutes'], ['15'], [null], [{}]])(
+  it.each([[-5], [0], [999], [1.5], [Number.NaN], ['abc'], [''], ['0s'], ['-1m'], ['30m1h'], ['1m1m'], ['15 minutes'], ['15'], ['0.5s'], ['1.0001s'], [null], [{}]])(
     'rejects %j with INVALID_TRIGGER',
     (input) => {
       expect(codeOf(() => parseInterval(input, 'trigger.every'))).toEqual({ code: 'INVALID_TRIGGER', field: 'trigger.every' });

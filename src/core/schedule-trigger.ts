@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { durationText, readDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { describe } from './validate.js';
 
@@ -66,8 +67,6 @@ export const MAX_DATE_MS = 8.64e15;
  */
 export const CRON_OPTIONS = Object.freeze({ mode: '5-or-6-parts', fixedTimeRule: 'no-wildcard', paused: true } as const);
 
-const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const UNIT_ORDER = ['w', 'd', 'h', 'm', 's', 'ms'];
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Validates and normalises a trigger. Throws ValidationError (INVALID_CRON, INVALID_TIMEZONE, INVALID_TRIGGER). */
@@ -156,18 +155,20 @@ export function parseTimezone(value: unknown, field = 'timezone'): string {
 }
 
 /**
- * An interval as milliseconds, or a string of `<integer><unit>` parts in
- * descending unit order: `'15m'`, `'1h30m'`, `'10s'`, `'1d 12h'`, `'1500ms'`.
- * Units: w, d, h, m, s, ms. At least MIN_INTERVAL_MS.
+ * An interval as milliseconds, or a string in docket's one duration grammar
+ * (core/duration.ts): `'15m'`, `'1h30m'`, `'1.5h'`, `'1d 12h'`, `'2w'`.
+ * At least MIN_INTERVAL_MS.
  */
 export function parseInterval(value: unknown, field = 'every'): number {
   let ms: number;
   if (typeof value === 'number') {
     ms = value;
   } else if (typeof value === 'string') {
-    ms = parseIntervalString(value, field);
+    const read = readDuration(value);
+    if ('problem' in read) throw invalid(field, `${field} ${describe(value)} ${read.problem}`, { value: value.slice(0, 100) });
+    ms = read.ms;
   } else {
-    throw invalid(field, `${field} must be milliseconds or a string like "15m" or "1h30m" (got ${describe(value)})`);
+    throw invalid(field, `${field} must be milliseconds or a duration string such as "15m" or "1h30m" (got ${describe(value)})`);
   }
   if (!Number.isSafeInteger(ms) || ms < MIN_INTERVAL_MS) {
     throw invalid(field, `${field} must be a whole number of milliseconds, at least ${MIN_INTERVAL_MS} (got ${describe(value)})`, { value });
@@ -175,39 +176,8 @@ export function parseInterval(value: unknown, field = 'every'): number {
   return ms;
 }
 
-function parseIntervalString(text: string, field: string): number {
-  const parts = [...text.trim().matchAll(/(\d+)\s*(ms|w|d|h|m|s)\s*/gy)];
-  const consumed = parts.reduce((n, p) => n + p[0].length, 0);
-  if (parts.length === 0 || consumed !== text.trim().length) {
-    throw invalid(field, `${field} ${describe(text)} is not an interval; write e.g. "15m", "1h30m", "10s" (units w, d, h, m, s, ms)`, { value: text.slice(0, 100) });
-  }
-  let total = 0;
-  let lastRank = -1;
-  for (const [, n, unit] of parts) {
-    const rank = UNIT_ORDER.indexOf(unit!);
-    if (rank <= lastRank) {
-      throw invalid(field, `${field} ${describe(text)}: give each unit once, largest first (e.g. "1h30m")`, { value: text.slice(0, 100) });
-    }
-    lastRank = rank;
-    total += Number(n) * UNIT_MS[unit!]!;
-  }
-  return total;
-}
-
 /** `5400000` -> `'1h30m'`; the inverse of parseInterval for display. */
-export function formatInterval(ms: number): string {
-  let rest = ms;
-  let out = '';
-  for (const unit of UNIT_ORDER) {
-    const size = UNIT_MS[unit]!;
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out || '0ms';
-}
+export const formatInterval = durationText;
 
 function parseDate(value: unknown, field: string): number {
   let ms: number;

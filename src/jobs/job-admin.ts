@@ -99,6 +99,9 @@ export interface JobAdminDeps {
   ready: () => Promise<void>;
 }
 
+/** The largest page `list` returns (API `limit`, CLI `--limit`). */
+export const MAX_LIST_LIMIT = 1_000;
+
 const stateSchema = z.enum(JOB_STATES);
 const listJobsSchema = z
   .object({
@@ -110,7 +113,7 @@ const listJobsSchema = z
     createdAfter: z.date().optional(),
     createdBefore: z.date().optional(),
     order: z.enum(['desc', 'asc']).optional(),
-    limit: z.number().int().min(1).max(1_000).optional(),
+    limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
     cursor: z.string().nullable().optional(),
   })
   .strict();

@@ -47,6 +47,17 @@ describe('usage', () => {
     expect((await runDocket([...base, 'enqueue', 'echo', '--priority', 'high'])).code).toBe(2);
   });
 
+  it('under --json a usage error is one JSON error object (code USAGE), still exit 2; --limit names the flag', async () => {
+    const unknown = await runJson([...base, 'jobs', 'list', '--frob']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr)).toEqual({ error: { code: 'USAGE', message: "unknown option '--frob'", details: { reason: 'unknownOption' } } });
+    const limit = await runJson([...base, 'jobs', 'list', '--limit', '5000']);
+    expect(limit.code).toBe(2);
+    const error = JSON.parse(limit.stderr).error;
+    expect(error.message).toContain('--limit');
+    expect(error.message).not.toContain('query.limit');
+  });
+
   it('exits 5 for a config file that does not exist or a store URL it cannot use', async () => {
     const missing = await runDocket(['--config', join(tmp.dir, 'nope.config.ts'), 'jobs', 'list']);
     expect(missing.code).toBe(5);
@@ -123,8 +134,10 @@ describe('enqueue', () => {
     expect(JSON.parse(schema.stderr).error.code).toBe('INVALID_DATA');
     expect((await runDocket([...base, 'enqueue', 'echo', '--delay', '5s', '--run-at', '2030-01-01T00:00:00Z'])).code).toBe(2);
     expect((await runDocket([...base, 'enqueue', 'echo', '--delay', 'soon'])).code).toBe(2);
-    // nothing was written by any of them
-    expect((await runJson<{ jobs: unknown[] }>([...base, 'jobs', 'list'])).json.jobs).toEqual([]);
+    // nothing was written by any of them, not even docket's tables (and jobs list does not create them)
+    const list = await runJson([...base, 'jobs', 'list']);
+    expect(list.code).toBe(6);
+    expect(JSON.parse(list.stderr).error.code).toBe('STORE_NOT_FOUND');
   });
 
   it('without a config file refuses to enqueue (exit 5) and says why', async () => {

@@ -153,7 +153,10 @@ describe('docket worker', () => {
 
     const failed = await runJson([...base, 'enqueue', 'decline', '--wait'], { cwd: tmp.dir });
     expect(failed.code).toBe(8);
-    expect(JSON.parse(failed.stderr).error).toMatchObject({ code: 'JOB_FAILED' });
+    // stderr under --json: progress events (one JSON object a line), then the error as the last line
+    const failedLines = failed.stderr.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(failedLines.at(-1).error).toMatchObject({ code: 'JOB_FAILED' });
+    expect(failedLines.slice(0, -1).every((l) => l.event === 'progress')).toBe(true);
 
     // the worker stores the schedules its config declares (as every Docket does at start) but fires none
     const schedules = await runJson<{ schedules: Array<{ name: string; lastFire: unknown }> }>([...base, 'schedules'], { cwd: tmp.dir });
@@ -166,7 +169,9 @@ describe('docket worker', () => {
   it('enqueue --wait gives up after --wait-timeout with exit 8 when no worker runs', async () => {
     const r = await runJson([...base, 'enqueue', 'echo', '--wait', '--wait-timeout', '300ms'], { cwd: tmp.dir });
     expect(r.code).toBe(8);
-    expect(JSON.parse(r.stderr).error.code).toBe('WAIT_TIMEOUT');
+    const lines = r.stderr.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1).error.code).toBe('WAIT_TIMEOUT');
+    expect(lines.slice(0, -1)).toEqual([expect.objectContaining({ event: 'progress', state: 'waiting', progress: null })]);
   });
 });
 

@@ -50,6 +50,8 @@ export class AdminMetrics {
    * end event may arrive after the next attempt's start (completions are batched).
    */
   private readonly running = new Map<string, { queue: string }>();
+  /** Every queue seen in the store's counts or this process's attempts: each keeps its gauge series at 0 while idle. */
+  private readonly knownQueues = new Set<string>();
   private readonly jobs: Pick<JobAdminApi, 'counts'>;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly onCollectError: ((error: unknown) => void) | undefined;
@@ -114,31 +116,43 @@ export class AdminMetrics {
       labelNames: ['schedule', 'reason'],
       registers,
     });
+    // Gauges report 0 for every label set they have known (Prometheus treats a
+    // vanished series as "no data", so an idle queue would drop off dashboards
+    // and `absent()` alerts would fire). Queues are known from the store's
+    // counts and from this process's attempts; the set only grows.
     const running = this.running;
+    const knownQueues = this.knownQueues;
+    const readDepth = () => this.readDepth();
     new Gauge({
       name: 'docket_active_jobs',
-      help: "Jobs this process's worker is running now.",
+      help: "Jobs this process's worker is running now; 0 for every queue known to the store or to this process.",
       labelNames: ['queue'],
       registers,
-      collect() {
-        this.reset();
+      async collect() {
+        for (const { queue } of (await readDepth()) ?? []) knownQueues.add(queue);
         const byQueue = new Map<string, number>();
+        for (const queue of knownQueues) byQueue.set(queue, 0);
         for (const { queue } of running.values()) byQueue.set(queue, (byQueue.get(queue) ?? 0) + 1);
+        this.reset();
         for (const [queue, n] of byQueue) this.set({ queue }, n);
       },
     });
     // Both gauges below come from one countJobs call per scrape (see readDepth).
-    const readDepth = () => this.readDepth();
     new Gauge({
       name: 'docket_queue_jobs',
-      help: 'Jobs per queue and state, read from the store at scrape time (all processes).',
+      help: 'Jobs per queue and state, read from the store at scrape time (all processes); absent while the store does not answer (see docket_store_up).',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
-        this.reset();
         const depth = await readDepth();
-        for (const { queue, counts } of depth ?? []) {
-          for (const state of JOB_STATES) this.set({ queue, state }, counts[state]);
+        this.reset();
+        // unknown is not 0: while the store is down the series are absent, and docket_store_up says why
+        if (depth === null) return;
+        for (const { queue } of depth) knownQueues.add(queue);
+        const byQueue = new Map(depth.map((d) => [d.queue, d.counts]));
+        for (const queue of knownQueues) {
+          const counts = byQueue.get(queue);
+          for (const state of JOB_STATES) this.set({ queue, state }, counts?.[state] ?? 0);
         }
       },
     });
@@ -158,6 +172,7 @@ export class AdminMetrics {
     });
     on('job:started', (e) => {
       this.running.set(attemptKey(e.jobId, e.attempt), { queue: e.queue });
+      this.knownQueues.add(e.queue);
       this.waitSeconds.observe({ queue: e.queue, name: e.name }, Math.max(0, e.waitMs) / 1000);
     });
     on('job:completed', (e) => {

@@ -2,11 +2,13 @@ import { Option, type Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { fields, formatJson, formatTime, writeJson } from '../output.js';
-import { parseDuration, parseInteger, parseIsoDate, parsePositiveInteger } from '../parse.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../../core/config.js';
+import { parseDuration, parseIntegerIn, parseIsoDate, parsePositiveInteger } from '../parse.js';
 import type { Act } from '../program.js';
 import { enqueueFile } from './enqueue-file.js';
 import { optionsFromFlags, readData, requireDefinedJob, type EnqueueFlags } from './enqueue-input.js';
 import { publicJob } from './jobs.js';
+import { createJobView, jobViewMode, watchJob } from '../job-progress.js';
 
 export function registerEnqueueCommand(program: Command, act: Act): void {
   program
@@ -16,7 +18,7 @@ export function registerEnqueueCommand(program: Command, act: Act): void {
     .option('-d, --data <json|@file>', 'job data as JSON, or @path to read it from a file (@- reads stdin); default null')
     .option('-f, --file <ndjson>', 'bulk: one job per line, {"name","data","options"} (or just the data when <name> is given)')
     .option('-q, --queue <queue>', 'queue (default: the job definition\'s)')
-    .option('-p, --priority <n>', 'priority, higher runs first', parseInteger)
+    .option('-p, --priority <n>', `priority, higher runs first (${MIN_PRIORITY.toLocaleString('en-US')} to ${MAX_PRIORITY.toLocaleString('en-US')})`, parseIntegerIn(MIN_PRIORITY, MAX_PRIORITY))
     .option('--delay <duration>', 'run after this long: 5000, 30s, 5m, 1h30m', parseDuration)
     .option('--run-at <iso>', 'run at this instant (ISO 8601 with a zone)', parseIsoDate)
     .option('-k, --key <key>', 'idempotency key: an existing job with this key is returned instead of a new one')
@@ -54,7 +56,19 @@ async function enqueueOne(ctx: CliContext, name: string, flags: EnqueueFlags): P
     return;
   }
   if (!ctx.json) ctx.io.stderr.write(`enqueued job ${enqueued.id}; waiting for it to finish (a worker must be running)…\n`);
-  const result = await docket.waitFor(enqueued.id, flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout });
+  // progress on stderr while waiting (a bar on a terminal, lines or JSON events otherwise): job-progress.ts
+  const view = createJobView(ctx.io, jobViewMode(ctx.io, ctx.json));
+  const watch = watchJob({ read: () => docket.jobs.get(enqueued.id), show: (j) => view.show(j) });
+  let result: unknown;
+  try {
+    result = await docket.waitFor(enqueued.id, flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout });
+  } finally {
+    await watch.stop();
+    // the last state, so a bar ends at what the job reached (100% when it reported it)
+    const last = await docket.jobs.get(enqueued.id).catch(() => null);
+    if (last) view.show(last);
+    view.end();
+  }
   const finished = await docket.getJob(enqueued.id);
   if (ctx.json) return writeJson(ctx.io, { ...summary, state: finished?.state ?? 'completed', result, job: finished ? publicJob(finished) : null });
   ctx.io.stdout.write(fields([['job', `${enqueued.id} completed`], ['result', formatJson(result)]]));

@@ -3,7 +3,8 @@ import { JobNotFoundError } from '../../core/errors.js';
 import type { JobRecord, JobState } from '../../core/job.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { fields, formatDuration, formatJson, formatProgress, formatRelative, formatTime, table, writeJson } from '../output.js';
-import { parseChoice, parseInstant, parsePositiveInteger, parseStates } from '../parse.js';
+import { MAX_LIST_LIMIT } from '../../jobs/job-admin.js';
+import { parseChoice, parseInstant, parseIntegerIn, parseStates } from '../parse.js';
 import type { Act } from '../program.js';
 
 /** A job as the CLI shows it: everything but the lease token (a worker's write credential). */
@@ -39,7 +40,7 @@ export function registerJobsCommand(program: Command, act: Act): void {
     .option('--since <when>', 'created at or after: ISO time, or an age such as 15m, 2h', (v) => parseInstant(v))
     .option('--until <when>', 'created before: ISO time, or an age', (v) => parseInstant(v))
     .addOption(new Option('--order <order>', 'desc (newest first) or asc').argParser(parseChoice(['asc', 'desc'] as const)))
-    .option('-l, --limit <n>', 'page size (1-1000)', parsePositiveInteger, 20)
+    .option('-l, --limit <n>', `page size (1-${MAX_LIST_LIMIT})`, parseIntegerIn(1, MAX_LIST_LIMIT), 20)
     .option('--cursor <cursor>', "the previous page's next cursor")
     .action(
       act<ListFlags>(async (ctx, f) => {

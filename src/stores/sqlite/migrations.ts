@@ -209,6 +209,25 @@ export function runMigrations(db: Database.Database, nowMs: number, migrations: 
   return apply.immediate();
 }
 
+/**
+ * `migrate: false`: reads which versions are applied, writes nothing (not even
+ * the migrations table), and throws when any is missing. `details.pending`
+ * lists them, as PostgreSQL's check does (all of them: no docket tables here).
+ */
+export function checkMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docket_migrations'").get() !== undefined;
+  const applied = new Set(hasTable ? (db.prepare('SELECT version FROM docket_migrations').all() as Array<{ version: number }>).map((r) => r.version) : []);
+  const latest = migrations.at(-1)?.version ?? 0;
+  const newer = [...applied].filter((v) => v > latest);
+  if (newer.length > 0) {
+    throw new SqliteStoreError(`the database has schema version ${Math.max(...newer)}, newer than this docket knows (${latest}); upgrade docket`, { versions: newer });
+  }
+  const pending = migrations.filter((m) => !applied.has(m.version)).map((m) => m.version);
+  if (pending.length > 0) {
+    throw new SqliteStoreError(`the database lacks migrations ${pending.join(', ')}; run \`docket migrate\` (this store was opened with migrate: false)`, { pending });
+  }
+}
+
 function assertOrdered(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new SqliteStoreError(`migration list is not contiguous: entry ${i} has version ${m.version}`);

@@ -19,6 +19,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The store's clock: every timestamp it writes or compares. */
   clock?: Clock;
+  /**
+   * `true` (default): `migrate()` creates/upgrades the tables. `false`: `migrate()`
+   * only checks that they are current and writes nothing (the CLI's commands on
+   * an existing store use it, as PostgreSQL's option of the same name).
+   */
+  migrate?: boolean;
 }
 
 export interface ResolvedSqliteOptions {
@@ -26,9 +32,10 @@ export interface ResolvedSqliteOptions {
   synchronous: SqliteSynchronous;
   busyTimeoutMs: number;
   clock: Clock;
+  migrate: boolean;
 }
 
-const KNOWN = new Set(['path', 'synchronous', 'busyTimeoutMs', 'clock']);
+const KNOWN = new Set(['path', 'synchronous', 'busyTimeoutMs', 'clock', 'migrate']);
 
 /** Validates the constructor options; errors name the field (`sqlite.<field>`). */
 export function resolveSqliteOptions(input: unknown): ResolvedSqliteOptions {
@@ -66,7 +73,10 @@ export function resolveSqliteOptions(input: unknown): ResolvedSqliteOptions {
     }
     clock = c as Clock;
   }
-  return { path: o.path, synchronous, busyTimeoutMs, clock };
+  if (o.migrate !== undefined && typeof o.migrate !== 'boolean') {
+    throw invalid('sqlite.migrate', `sqlite.migrate must be a boolean (got ${describe(o.migrate)})`);
+  }
+  return { path: o.path, synchronous, busyTimeoutMs, clock, migrate: o.migrate ?? true };
 }
 
 function invalid(field: string, message: string): ValidationError {

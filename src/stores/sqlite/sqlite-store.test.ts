@@ -72,6 +72,7 @@ describe('SqliteStore options', () => {
       [{ path: ':memory:', busyTimeoutMs: -1 }, 'sqlite.busyTimeoutMs'],
       [{ path: ':memory:', busyTimeoutMs: 1.5 }, 'sqlite.busyTimeoutMs'],
       [{ path: ':memory:', clock: { now: 1 } }, 'sqlite.clock'],
+      [{ path: ':memory:', migrate: 'no' }, 'sqlite.migrate'],
       [{ path: ':memory:', walMode: true }, 'sqlite.walMode'],
     ];
     for (const [options, field] of cases) {
@@ -167,6 +168,34 @@ describe('SqliteStore migrations', () => {
     expect(runMigrations(db, 3, next.slice(0, -1))).toEqual([MIGRATIONS.length + 1]);
     expect(runMigrations(db, 4, next.slice(0, -1))).toEqual([]);
     db.close();
+  });
+
+  it('with migrate: false, only check: an empty file and an outdated one are refused and left untouched', async () => {
+    const path = freshPath();
+    const empty = new SqliteStore({ path, migrate: false });
+    const refused = await rejection(empty.migrate());
+    expect(refused).toMatchObject({ code: 'STORE_ERROR', details: { pending: MIGRATIONS.map((m) => m.version) } });
+    const tables = () => (new Database(path).prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(tables()).toEqual([]);
+    await empty.close();
+
+    const migrated = new SqliteStore({ path });
+    await migrated.migrate();
+    await migrated.close();
+    const latest = MIGRATIONS.at(-1)!.version;
+    new Database(path).prepare('DELETE FROM docket_migrations WHERE version = ?').run(latest);
+    const behind = new SqliteStore({ path, migrate: false });
+    expect(await rejection(behind.migrate())).toMatchObject({ code: 'STORE_ERROR', details: { pending: [latest] } });
+    expect(new Database(path).prepare('SELECT count(*) AS n FROM docket_migrations WHERE version = ?').get(latest)).toEqual({ n: 0 });
+    await behind.close();
+
+    const currentPath = freshPath();
+    const current = new SqliteStore({ path: currentPath });
+    await current.migrate();
+    const checked = new SqliteStore({ path: currentPath, migrate: false });
+    await checked.migrate();
+    expect(await checked.enqueue({ jobs: [job()] })).toHaveLength(1);
+    await Promise.all([current.close(), checked.close()]);
   });
 
   it('refuse a database newer than the code, and a list with gaps', async () => {

@@ -39,7 +39,7 @@ import { SqliteStoreError, wrapSqliteError } from './errors.js';
 import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { checkPolicyQueue, checkSetQueuePolicy, planPolicyWrite, rowOverrides, type QueuePolicyRow } from '../../store/queue-policy.js';
-import { runMigrations } from './migrations.js';
+import { checkMigrations, runMigrations } from './migrations.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
@@ -68,6 +68,8 @@ export class SqliteStore implements Store {
   private db: Database.Database | null;
   private readonly clock: Clock;
   private readonly path: string;
+  /** false: migrate() only checks (options.migrate). */
+  private readonly applyMigrations: boolean;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new Set<(n: StoreNotification) => void>();
   private readonly prepare = (sql: string, pluck = false): Database.Statement => this.st(sql, pluck);
@@ -89,6 +91,7 @@ export class SqliteStore implements Store {
     const o = resolveSqliteOptions(options);
     this.clock = o.clock;
     this.path = o.path;
+    this.applyMigrations = o.migrate;
     try {
       this.db = new Database(o.path, { timeout: o.busyTimeoutMs });
       this.db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
@@ -113,7 +116,7 @@ export class SqliteStore implements Store {
   // ------------------------------------------------------------------ lifecycle
 
   async migrate(): Promise<void> {
-    this.read((db) => runMigrations(db, this.clock.now()));
+    this.read((db) => (this.applyMigrations ? runMigrations(db, this.clock.now()) : checkMigrations(db)));
   }
 
   async close(): Promise<void> {
