@@ -1,8 +1,8 @@
 /**
  * Cost of the SQLite store's cross-process watch (cross-process-signals.ts),
  * per tick: an idle tick (PRAGMA data_version only) and a tick after another
- * connection committed (queue probes + the held-cancel query), with H jobs
- * held by other workers and 20 by this one. `npx tsx bench/data-version-cost.ts`
+ * connection committed (queue probes + the cancel-requested query), with H
+ * jobs held by other workers and 20 by this one, 1 of them with a cancel requested. `npx tsx bench/data-version-cost.ts`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +30,8 @@ for (const held of [0, 200, 2_000, 20_000]) {
   };
   const signals = new CrossProcessSignals({ clock: systemClock, prepare, dataVersion: () => prepare('PRAGMA data_version', true).get() as number, emit: () => {} });
   signals.start();
-  signals.claiming([{ queue: 'default' }]);
-  signals.claimed(mine);
+  signals.claiming('me', [{ queue: 'default' }]);
+  db.prepare('UPDATE docket_jobs SET cancel_requested = 1 WHERE id = ?').run(Number(mine[0]!.id));
   signals.tick();
   const N = 20_000;
   let t = process.hrtime.bigint();

@@ -19,14 +19,17 @@ export const DATA_VERSION_POLL_MS = 50;
  *    its claims) is probed with the claim's `anyRunnable` (one index seek);
  *    a queue with a runnable job gets `jobs-available`, so a job enqueued by
  *    another process starts without waiting for the poll;
- *  - **cancel**: the jobs this store handed out and not yet ended (`held`,
- *    id → lease token, kept by claims and ends) are looked up by primary key
- *    (`heldCancelState`); one whose cancel was requested is told once per
- *    lease as `cancel-requested`, so `docket jobs cancel` from another
- *    process reaches a running handler without waiting for the heartbeat.
- *    Entries whose lease moved on (rescued, lost) are dropped there too.
- *    (Scanning the lease index for the flag instead cost time linear in the
- *    jobs every process holds: 0.7 ms at 2,000, 11.5 ms at 20,000.)
+ *  - **cancel**: the leased jobs of this store's workers (learnt from their
+ *    claims) whose cancel was requested are read through a partial index
+ *    that holds only rows with the flag set (`docket_jobs_cancel_requested`,
+ *    migration 5), so the cost follows the cancels pending, not the jobs
+ *    held; each is told once per lease as `cancel-requested`, so `docket
+ *    jobs cancel` from another process reaches a running handler without
+ *    waiting for the heartbeat. Nothing is kept per job: a map of held
+ *    jobs, updated by every claim and end, kept each job's entries alive
+ *    past the young generation in a busy drain (4x the bytes promoted per
+ *    job; ARCHITECTURE.md); scanning the lease index instead cost time
+ *    linear in the jobs every process holds (0.7 ms at 2,000, 11.5 ms at 20,000).
  *
  * An idle worker with a quiet file pays one pragma per tick; the cost of
  * each step is measured in ARCHITECTURE.md. The ":memory:" store has no
@@ -36,10 +39,10 @@ export class CrossProcessSignals {
   private timer: TimerHandle | null = null;
   private version: number | null = null;
   private readonly queues = new Set<string>();
-  /** Jobs this store handed out and has not seen end: id → lease token. */
-  private readonly held = new Map<string, string>();
-  /** `id:token` of held jobs already told about, so each cancel is pushed once per lease. */
-  private readonly told = new Set<string>();
+  /** The workers that claim through this store (their cancels are looked for). */
+  private readonly workers = new Set<string>();
+  /** `id:token` of requested cancels already told, so each is pushed once per lease. */
+  private told = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -52,25 +55,10 @@ export class CrossProcessSignals {
     },
   ) {}
 
-  /** What a claim tells: a worker of this store claims from these queues. */
-  claiming(queues: ReadonlyArray<{ queue: string }>): void {
+  /** What a claim tells: this worker of this store claims from these queues. */
+  claiming(workerId: string, queues: ReadonlyArray<{ queue: string }>): void {
+    if (!this.workers.has(workerId)) this.workers.add(workerId);
     for (const q of queues) if (!this.queues.has(q.queue)) this.queues.add(q.queue);
-  }
-
-  /** Jobs handed out (held under these leases until they end). */
-  claimed(jobs: ReadonlyArray<{ id: string; leaseToken: string }>): void {
-    // Kept only while watching (someone subscribes): nothing else would ever prune it.
-    if (this.timer === null) return;
-    for (const j of jobs) this.held.set(j.id, j.leaseToken);
-  }
-
-  /** Leased writes sent to the store: those with an outcome end the hold (whether applied or lost). */
-  ended(ts: ReadonlyArray<{ jobId: string; outcome: unknown }>): void {
-    for (const t of ts) {
-      if (t.outcome === null) continue;
-      this.held.delete(t.jobId);
-      if (this.told.size > 0) for (const key of this.told) if (key.startsWith(`${t.jobId}:`)) this.told.delete(key);
-    }
   }
 
   start(): void {
@@ -82,7 +70,6 @@ export class CrossProcessSignals {
   stop(): void {
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.held.clear();
     this.told.clear();
   }
 
@@ -110,27 +97,16 @@ export class CrossProcessSignals {
       const probe = this.deps.prepare(SQL.claimJobs.anyRunnable, true);
       for (const queue of this.queues) if (probe.get(queue, now) !== undefined) this.deps.emit({ type: 'jobs-available', queue });
     }
-    if (this.held.size > 0) {
-      const ids = JSON.stringify([...this.held.keys()].map(Number));
-      const rows = this.deps.prepare(SQL.heldCancelState).all(ids) as Array<{ id: number; lease_token: string | null; cancel_requested: number }>;
-      const seen = new Set<string>();
+    if (this.workers.size > 0) {
+      const rows = this.deps.prepare(SQL.cancelRequested).all(JSON.stringify([...this.workers])) as Array<{ id: number; lease_token: string }>;
+      // Only the requests still pending stay told: a lease that ended drops out of the index.
+      const told = new Set<string>();
       for (const r of rows) {
-        const id = String(r.id);
-        const token = this.held.get(id);
-        if (r.lease_token !== token) continue;
-        seen.add(id);
-        const key = `${id}:${token}`;
-        if (r.cancel_requested === 1 && !this.told.has(key)) {
-          this.told.add(key);
-          this.deps.emit({ type: 'cancel-requested', jobId: id });
-        }
+        const key = `${r.id}:${r.lease_token}`;
+        told.add(key);
+        if (!this.told.has(key)) this.deps.emit({ type: 'cancel-requested', jobId: String(r.id) });
       }
-      // Held no more under our token (rescued, deleted, lease lost): forget it.
-      for (const id of [...this.held.keys()]) {
-        if (seen.has(id)) continue;
-        this.held.delete(id);
-        for (const key of this.told) if (key.startsWith(`${id}:`)) this.told.delete(key);
-      }
+      this.told = told;
     }
     return true;
   }

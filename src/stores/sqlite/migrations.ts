@@ -173,6 +173,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE docket_queues ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 5,
+    name: 'index of leased jobs whose cancel was requested',
+    // Cross-process cancel (cross-process-signals.ts) reads the flagged jobs
+    // of this process's workers after another connection committed. The
+    // flag is set only on a leased job and cleared when its lease ends, so
+    // this index holds the cancels pending and nothing else: the read costs
+    // what is pending, not what every process holds.
+    sql: `
+      CREATE INDEX docket_jobs_cancel_requested ON docket_jobs (worker_id) WHERE cancel_requested = 1;
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

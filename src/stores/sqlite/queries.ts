@@ -130,11 +130,13 @@ export const SQL = {
     WHERE id = ? AND ${LEASED} AND lease_token = ?
     RETURNING cancel_requested`,
   /**
-   * Cross-process cancel (cross-process-signals.ts): the jobs this store
-   * handed out, by primary key: their lease token and cancel flag. Run only
-   * after another connection committed.
+   * Cross-process cancel (cross-process-signals.ts): the leased jobs of these
+   * workers (a JSON array of ids) whose cancel was requested, through the
+   * partial index that holds only flagged rows. Run only after another
+   * connection committed.
    */
-  heldCancelState: `SELECT id, lease_token, cancel_requested FROM docket_jobs WHERE id IN (SELECT value FROM json_each(?))`,
+  cancelRequested: `SELECT id, lease_token FROM docket_jobs INDEXED BY docket_jobs_cancel_requested
+    WHERE cancel_requested = 1 AND worker_id IN (SELECT value FROM json_each(?)) AND ${LEASED}`,
   saveProgress: `UPDATE docket_jobs
     SET progress_current = ?, progress_total = ?, progress_message = ?, progress_updated_at = ?
     WHERE id = ? AND ${LEASED} AND lease_token = ?`,

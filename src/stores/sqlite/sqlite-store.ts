@@ -160,7 +160,7 @@ export class SqliteStore implements Store {
       const probe = this.st(SQL.claimJobs.anyRunnable, true);
       return params.queues.filter((q) => q.limit > 0 && probe.get(q.queue, now) !== undefined);
     });
-    this.signals?.claiming(params.queues);
+    this.signals?.claiming(params.workerId, params.queues);
     if (queues.length === 0) return [];
     const rows = this.write(() => claimRows(params, queues, now, this.prepare));
     return this.handOut(claimedJobs(rows, params, now), now);
@@ -178,7 +178,6 @@ export class SqliteStore implements Store {
     } catch {
       // Not failed now (e.g. the file is busy): they stay reserved until their lease expires, and a later claim fails them.
     }
-    this.signals?.claimed(jobs);
     return jobs;
   }
 
@@ -189,7 +188,6 @@ export class SqliteStore implements Store {
     const now = this.clock.now();
     const available = new Set<string>();
     const results = this.write(() => applyTransitionBatch(ts, now, this.prepare, available));
-    this.signals?.ended(ts);
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
     return results;
   }
@@ -200,7 +198,7 @@ export class SqliteStore implements Store {
     checkTransitions(ts);
     checkClaim(params.claim);
     const claim = params.claim;
-    this.signals?.claiming(claim.queues);
+    this.signals?.claiming(claim.workerId, claim.queues);
     const queues = claim.names.length === 0 ? [] : claim.queues.filter((q) => q.limit > 0);
     if (ts.length === 0) return { results: [], jobs: queues.length === 0 ? [] : await this.claimJobs(claim) };
     const now = this.clock.now();
@@ -210,7 +208,6 @@ export class SqliteStore implements Store {
       rows: queues.length === 0 ? { rows: [], unreadable: [] } : claimRows(claim, queues, now, this.prepare),
     }));
     for (const queue of available) this.emit({ type: 'jobs-available', queue });
-    this.signals?.ended(ts);
     return { results, jobs: this.handOut(claimedJobs(rows, claim, now), now) };
   }
 
