@@ -99,6 +99,23 @@ describe('SqliteStore options', () => {
     await off.close();
   });
 
+  it('a claim alone commits without its own fsync at FULL, and leaves the connection at FULL for every other write', async () => {
+    const store = new SqliteStore({ path: freshPath() });
+    await store.migrate();
+    const job: NewJob = {
+      name: 'j', queue: 'q', dataJson: '{}', priority: 0, delayMs: 0, runAt: null, maxAttempts: 1, timeoutMs: null,
+      idempotencyKey: null, keepKeyForever: false, releaseKeyOnFailure: false, scheduleName: null, fireTime: null,
+    };
+    await store.enqueue({ jobs: [job, job] });
+    const [claimed] = await store.claimJobs({ workerId: 'w', queues: [{ queue: 'q', limit: 1 }], names: ['j'], leaseMs: 60_000 });
+    expect(claimed).toBeDefined();
+    expect(await store.diagnostics()).toMatchObject({ synchronous: 'FULL' });
+    // A refused claim leaves it at FULL too.
+    await expect(store.claimJobs({ workerId: 'w', queues: [{ queue: 'q', limit: 1 }], names: ['j'], leaseMs: 0 })).rejects.toThrow();
+    expect(await store.diagnostics()).toMatchObject({ synchronous: 'FULL' });
+    await store.close();
+  });
+
   it('cannot join a caller transaction (capability false) and says so', async () => {
     const store = new SqliteStore({ path: ':memory:' });
     await store.migrate();

@@ -40,7 +40,7 @@ import { splitUnreadable } from '../../store/readable-job.js';
 import { checkClaim, checkLeaseMs, checkPrune, checkProgress, checkTransitions, int, invalid } from '../../store/input.js';
 import { checkPolicyQueue, checkSetQueuePolicy, planPolicyWrite, rowOverrides, type QueuePolicyRow } from '../../store/queue-policy.js';
 import { checkMigrations, runMigrations } from './migrations.js';
-import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
+import { resolveSqliteOptions, type SqliteStoreOptions, type SqliteSynchronous } from './options.js';
 import { SQL } from './queries.js';
 import { countJobs, listJobs, listQueues } from './read-queries.js';
 import { jobStats } from './job-stats.js';
@@ -84,6 +84,8 @@ export class SqliteStore implements Store {
   /** Store.enqueue (enqueue.ts): checked per call, concurrent calls grouped into one transaction. */
   private readonly enqueuer = new SqliteEnqueuer({ capabilities: this.capabilities, prepare: this.prepare, write: (fn) => this.write(fn), now: () => this.clock.now(), jobsAvailable: (queue) => this.emit({ type: 'jobs-available', queue }) });
 
+  /** The durability every commit has, except a claim alone's (writeUnsynced). */
+  private readonly synchronous: SqliteSynchronous;
   /** Push between processes on one file (PRAGMA data_version), while someone subscribes; null for ":memory:". */
   private readonly signals: CrossProcessSignals | null;
 
@@ -92,6 +94,7 @@ export class SqliteStore implements Store {
     this.clock = o.clock;
     this.path = o.path;
     this.applyMigrations = o.migrate;
+    this.synchronous = o.synchronous;
     try {
       this.db = new Database(o.path, { timeout: o.busyTimeoutMs });
       this.db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
@@ -162,7 +165,7 @@ export class SqliteStore implements Store {
     });
     this.signals?.claiming(params.workerId, params.queues);
     if (queues.length === 0) return [];
-    const rows = this.write(() => claimRows(params, queues, now, this.prepare));
+    const rows = this.writeUnsynced(() => claimRows(params, queues, now, this.prepare));
     return this.handOut(claimedJobs(rows, params, now), now);
   }
 
@@ -458,6 +461,28 @@ export class SqliteStore implements Store {
     } catch (e) {
       if (db.inTransaction) db.exec('ROLLBACK');
       throw wrapSqliteError(e);
+    }
+  }
+
+  /**
+   * A write whose loss in a power failure nobody could see: a claim alone
+   * (jobs reserved, nothing counted, nothing started). At FULL it commits
+   * without its own fsync (synchronous=NORMAL for this one transaction), so
+   * an idle worker's claim adds no fsync between an enqueue and the start.
+   * Durability is unchanged for what users see: WAL frames are appended in
+   * order, so the next fsynced commit (the start or the outcome, always
+   * later) makes the claim durable too; and a power failure that loses the
+   * claim also stops the machine its worker ran on, so the job is found
+   * waiting, which is what the rescuer would have made of it (a reserved
+   * job whose lease expired returns with nothing counted).
+   */
+  private writeUnsynced<T>(fn: () => T): T {
+    if (this.synchronous !== 'FULL') return this.write(fn);
+    this.st('PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.write(fn);
+    } finally {
+      this.st('PRAGMA synchronous = FULL').run();
     }
   }
 
