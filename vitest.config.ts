@@ -17,8 +17,11 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Safety nets against a hang, not speed checks (no test asserts a
+    // wall-clock bound): a test that spawns a dozen CLI processes took 18 s
+    // on a quiet machine and over 30 s under .ci/run's load.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     // vitest's default (cores - 1) runs the files one at a time on a 2-core
     // machine: 474 s. Most of the suite waits on child processes (CLI, serve,
