@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { requireScope, type AuthEnv, type KeyRing, type Scope } from '../kit/auth.js';
+import { underBase } from '../kit/base-path.js';
 import { requireUtf8Body } from './utf8-body.js';
 import { problemContent } from './schemas.js';
 
@@ -14,6 +15,11 @@ import { problemContent } from './schemas.js';
 export const API_PREFIX = '/api/v1';
 
 export type Access = Scope | 'public';
+
+/** The `Location` of a job: a path under the app's basePath, so it holds wherever the app is mounted. */
+export function jobLocation(c: Context<AuthEnv>, id: string): string {
+  return underBase(c.get('basePath'), `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+}
 
 export const SECURITY_SCHEMES = {
   ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },

@@ -5,7 +5,7 @@ import type { EnqueueOptions } from '../../../core/config.js';
 import type { JobRecord, JobState } from '../../../core/job.js';
 import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
-import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
+import { API_PREFIX, apiRoute, guard, jobLocation, type RouteMiddleware } from '../route-kit.js';
 import {
   EnqueueBody,
   EnqueueResponseSchema,
@@ -14,6 +14,7 @@ import {
   ListJobsQuery,
   jobIdParams,
   jobView,
+  createdJobContent,
   jsonContent,
   problemContent,
 } from '../schemas.js';
@@ -47,7 +48,7 @@ const enqueue = apiRoute('admin', {
   request: { body: { required: true, content: { 'application/json': { schema: EnqueueBody } } } },
   responses: {
     200: jsonContent(EnqueueResponseSchema, 'the idempotency key was held: the existing job'),
-    201: jsonContent(EnqueueResponseSchema, 'a new job'),
+    201: createdJobContent(EnqueueResponseSchema, 'a new job'),
     400: problemContent('invalid name, data or option'),
     413: problemContent('body or job data too large'),
     422: problemContent('no job with that name is defined in the serving process'),
@@ -148,7 +149,7 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
     const job = await jobs.get(id);
     const body = { id, created, job: job ? jobView(job) : null };
     if (created) {
-      c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+      c.header('location', jobLocation(c, id));
       return c.json(body, 201);
     }
     return c.json(body, 200);

@@ -7,8 +7,8 @@ import type { ScheduleFire, ScheduleFireKind } from '../../../store/schedule-sto
 import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
 import { HttpProblem } from '../../kit/problem.js';
-import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
-import { EnqueueResponseSchema, intQuery, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
+import { API_PREFIX, apiRoute, guard, jobLocation, type RouteMiddleware } from '../route-kit.js';
+import { createdJobContent, EnqueueResponseSchema, intQuery, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
 
 /**
  * Schedules: list (next N fires, last fire, last miss), one with its fire
@@ -141,7 +141,7 @@ const trigger = apiRoute('admin', {
     'Creates a job at once (201, with `Location`), outside the schedule’s slots: the next fire is unchanged, maxRunning does not hold it back, and it works while the schedule is paused. Recorded as a `manual` fire.',
   request: { params: nameParams },
   responses: {
-    201: jsonContent(EnqueueResponseSchema, 'the job enqueued'),
+    201: createdJobContent(EnqueueResponseSchema, 'the job enqueued'),
     400: problemContent('invalid name'),
     404: problemContent('no such schedule'),
     429: problemContent('enqueue rate limit hit; see Retry-After'),
@@ -235,7 +235,7 @@ export function registerScheduleRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminD
   app.openapi(trigger, async (c) => {
     const { id, created } = await api.triggerSchedule(c.req.valid('param').name);
     const job = await docket.jobs.get(id);
-    c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+    c.header('location', jobLocation(c, id));
     // A manual fire has no idempotency key, so it always creates a job.
     return c.json({ id, created, job: job ? jobView(job) : null }, 201);
   });
