@@ -188,7 +188,8 @@ export const EnqueueBody = z
   .refine((b) => !(b.delayMs !== undefined && b.runAt !== undefined), { message: 'give delayMs or runAt, not both', path: ['runAt'] })
   .openapi('EnqueueRequest', {
     description: '`delayMs` and `runAt` exclude each other: a body with both answers 400 INVALID_OPTION (field `runAt`). Unknown fields answer 400 INVALID_OPTION too.',
-    not: { required: ['delayMs', 'runAt'] },
+    // the properties are named again inside `not` so that linters see the required names defined
+    not: { required: ['delayMs', 'runAt'], properties: { delayMs: {}, runAt: {} } },
   });
 
 export const EnqueueResponseSchema = z

@@ -23,6 +23,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 const listJobs = apiRoute('read', {
   method: 'get',
+  operationId: 'listJobs',
   path: `${API_PREFIX}/jobs`,
   tags: ['jobs'],
   summary: 'List jobs, newest first, with filters and cursor paging',
@@ -32,6 +33,7 @@ const listJobs = apiRoute('read', {
 
 const getJob = apiRoute('read', {
   method: 'get',
+  operationId: 'getJob',
   path: `${API_PREFIX}/jobs/{id}`,
   tags: ['jobs'],
   summary: 'One job: data, result, error with stack, attempts, progress',
@@ -41,6 +43,7 @@ const getJob = apiRoute('read', {
 
 const enqueue = apiRoute('admin', {
   method: 'post',
+  operationId: 'enqueueJob',
   path: `${API_PREFIX}/jobs`,
   tags: ['jobs'],
   summary: 'Enqueue a job by name (rate limited)',
@@ -62,6 +65,7 @@ const CancelResponse = z
 
 const cancel = apiRoute('admin', {
   method: 'post',
+  operationId: 'cancelJob',
   path: `${API_PREFIX}/jobs/{id}/cancel`,
   tags: ['jobs'],
   summary: 'Cancel a job',
@@ -77,6 +81,7 @@ const cancel = apiRoute('admin', {
 
 const retry = apiRoute('admin', {
   method: 'post',
+  operationId: 'retryJob',
   path: `${API_PREFIX}/jobs/{id}/retry`,
   tags: ['jobs'],
   summary: 'Put a completed, failed or cancelled job back to waiting with a fresh set of attempts',
@@ -93,6 +98,7 @@ const RunResponse = z
 
 const runNow = apiRoute('admin', {
   method: 'post',
+  operationId: 'runJobNow',
   path: `${API_PREFIX}/jobs/{id}/run`,
   tags: ['jobs'],
   summary: 'Run now',
@@ -104,6 +110,7 @@ const runNow = apiRoute('admin', {
 
 const remove = apiRoute('admin', {
   method: 'delete',
+  operationId: 'deleteJob',
   path: `${API_PREFIX}/jobs/{id}`,
   tags: ['jobs'],
   summary: 'Delete a job that is not active (its idempotency key is released)',

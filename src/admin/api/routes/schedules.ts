@@ -110,6 +110,7 @@ const nameParams = z.object({ name: nameSchema.openapi({ param: { name: 'name', 
 
 const list = apiRoute('read', {
   method: 'get',
+  operationId: 'listSchedules',
   path: `${API_PREFIX}/schedules`,
   tags: ['schedules'],
   summary: 'Every stored schedule (removed ones too, flagged): trigger, time zone, policy, paused, next fires, last fire and last miss',
@@ -119,6 +120,7 @@ const list = apiRoute('read', {
 
 const getOne = apiRoute('read', {
   method: 'get',
+  operationId: 'getSchedule',
   path: `${API_PREFIX}/schedules/{name}`,
   tags: ['schedules'],
   summary: 'One schedule with its recent fires (outcome and lateness)',
@@ -134,6 +136,7 @@ const getOne = apiRoute('read', {
 
 const trigger = apiRoute('admin', {
   method: 'post',
+  operationId: 'triggerSchedule',
   path: `${API_PREFIX}/schedules/{name}/trigger`,
   tags: ['schedules'],
   summary: 'Enqueue the schedule’s job now (rate limited with enqueue)',
@@ -150,6 +153,7 @@ const trigger = apiRoute('admin', {
 
 const pause = apiRoute('admin', {
   method: 'post',
+  operationId: 'pauseSchedule',
   path: `${API_PREFIX}/schedules/{name}/pause`,
   tags: ['schedules'],
   summary: 'Pause: no process fires it until resumed (the pause survives restarts)',
@@ -159,6 +163,7 @@ const pause = apiRoute('admin', {
 
 const resume = apiRoute('admin', {
   method: 'post',
+  operationId: 'resumeSchedule',
   path: `${API_PREFIX}/schedules/{name}/resume`,
   tags: ['schedules'],
   summary: 'Resume from the next fire after now; fires that came due while paused are recorded, not replayed',
@@ -173,6 +178,7 @@ const resume = apiRoute('admin', {
 
 const remove = apiRoute('admin', {
   method: 'delete',
+  operationId: 'deleteSchedule',
   path: `${API_PREFIX}/schedules/{name}`,
   tags: ['schedules'],
   summary: 'Delete a removed schedule and its fire history (its jobs stay)',
