@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAdminApp, createAdminListener, type AdminApp } from 'docket/http';
 import { createTestDocket } from 'docket/testing';
@@ -241,5 +242,33 @@ describe('node:http specifics', () => {
     const r = await fetch(`${mounted.origin}/elsewhere/api/v1/jobs`, { headers: { 'x-api-key': ADMIN_KEY } });
     expect(r.status).toBe(404);
     expect(((await r.json()) as { code: string }).code).toBe('ROUTE_NOT_FOUND');
+  });
+});
+
+describe('Hono specifics', () => {
+  it('with no API key, dashboard pages under route() still answer only to a loopback Host (DNS rebinding guard)', async () => {
+    docket = createTestDocket();
+    app = createAdminApp({ docket, keys: {}, logger: false, basePath: PREFIX });
+    const user = new Hono();
+    user.route(PREFIX, app);
+    for (const page of [PREFIX, `${PREFIX}/jobs`, `${PREFIX}/live`]) {
+      const foreign = await user.request(`http://rebound.example${page}`, { headers: { host: 'rebound.example' } });
+      expect(foreign.status, page).toBe(403);
+    }
+    const local = await user.request(`http://localhost${PREFIX}/jobs`, { headers: { host: 'localhost' } });
+    expect(local.status).toBe(200);
+  });
+
+  it('a route() prefix other than basePath is logged once, naming the fix', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    docket = createTestDocket();
+    app = createAdminApp({ docket, keys: { admin: [ADMIN_KEY] }, sessionSecrets: [SECRET], logger });
+    const user = new Hono();
+    user.route(PREFIX, app);
+    for (let i = 0; i < 3; i++) expect((await user.request(`${PREFIX}/healthz`)).status).toBe(200);
+    const warnings = lines.filter((l) => l.includes('basePath'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`pass basePath: '${PREFIX}'`);
   });
 });
