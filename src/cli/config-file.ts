@@ -139,6 +139,12 @@ export function checkConfigShape(value: unknown, path: string): DocketConfig {
     const api = c.api as Record<string, unknown>;
     if (api.port !== undefined && !isPort(api.port)) throw configError(`${where('api.port')} must be an integer in [0, 65535] (got ${describe(api.port)})`, { path, field: 'api.port' });
     if (api.host !== undefined && typeof api.host !== 'string') throw configError(`${where('api.host')} must be a string (got ${describe(api.host)})`, { path, field: 'api.host' });
+    if (api.basePath !== undefined && typeof api.basePath !== 'string') throw configError(`${where('api.basePath')} must be a path such as "/admin" (got ${describe(api.basePath)})`, { path, field: 'api.basePath' });
+    const secrets = api.sessionSecrets;
+    if (secrets !== undefined && typeof secrets !== 'string' && (!Array.isArray(secrets) || secrets.some((k) => typeof k !== 'string'))) {
+      // the value itself is a secret: never described
+      throw configError(`${where('api.sessionSecrets')} must be a string or an array of strings`, { path, field: 'api.sessionSecrets' });
+    }
     if (api.keys !== undefined) {
       const keys = api.keys as Record<string, unknown> | null;
       if (typeof keys !== 'object' || keys === null) throw configError(`${where('api.keys')} must be { admin?: string[], read?: string[] }`, { path, field: 'api.keys' });

@@ -14,6 +14,8 @@ export type ConfigTeardown = () => void | Promise<void>;
 export interface DocketApiConfig extends Omit<AdminAppOptions, 'docket' | 'logger' | 'clock' | 'keys'> {
   /** API keys by scope (overridden per scope by DOCKET_ADMIN_KEY / DOCKET_READ_KEY). */
   keys?: { admin?: string[]; read?: string[] };
+  /** Dashboard session secrets, the first signs (overridden by DOCKET_SESSION_SECRET, comma-separated). */
+  sessionSecrets?: string | string[];
   /** Default port (overridden by --port and PORT). Default 7070. */
   port?: number;
   /** Default interface (overridden by --host). Default 127.0.0.1. */

@@ -14,10 +14,12 @@ export interface CliEnv {
   /** DOCKET_ADMIN_KEY / DOCKET_READ_KEY: comma-separated API keys; undefined when unset. */
   adminKeys: string[] | undefined;
   readKeys: string[] | undefined;
+  /** DOCKET_SESSION_SECRET: comma-separated dashboard session secrets (the first signs); undefined when unset. */
+  sessionSecrets: string[] | undefined;
 }
 
 /** Names, for help texts and docs. */
-export const ENV_VARS = ['DOCKET_STORE', 'DATABASE_URL', 'PORT', 'DOCKET_CONFIG', 'DOCKET_ADMIN_KEY', 'DOCKET_READ_KEY'] as const;
+export const ENV_VARS = ['DOCKET_STORE', 'DATABASE_URL', 'PORT', 'DOCKET_CONFIG', 'DOCKET_ADMIN_KEY', 'DOCKET_READ_KEY', 'DOCKET_SESSION_SECRET'] as const;
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return {
@@ -27,6 +29,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     config: nonEmpty(env.DOCKET_CONFIG),
     adminKeys: keyList(env.DOCKET_ADMIN_KEY),
     readKeys: keyList(env.DOCKET_READ_KEY),
+    sessionSecrets: keyList(env.DOCKET_SESSION_SECRET),
   };
 }
 

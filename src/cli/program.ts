@@ -78,7 +78,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   registerBenchCommand(program, act);
   program.addHelpText(
     'after',
-    '\nEnvironment: DOCKET_STORE, DATABASE_URL, PORT, DOCKET_CONFIG, DOCKET_ADMIN_KEY, DOCKET_READ_KEY (comma-separated).\n' +
+    '\nEnvironment: DOCKET_STORE, DATABASE_URL, PORT, DOCKET_CONFIG, DOCKET_ADMIN_KEY, DOCKET_READ_KEY, DOCKET_SESSION_SECRET (comma-separated).\n' +
       'Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 config, 6 store, 7 check failed, 8 job failed, 130 interrupted.\n' +
       'Docs: docs/cli.md',
   );

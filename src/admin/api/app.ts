@@ -8,6 +8,7 @@ import { parseOrThrow } from '../../core/config.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, NAME_PATTERN } from '../../core/validate.js';
 import { KeyRing, type ApiKeys, type AuthEnv } from '../kit/auth.js';
 import type { AdminDocket } from '../kit/admin-port.js';
+import { appPathOf, mountPathOf, normalizeBasePath, underBase } from '../kit/base-path.js';
 import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_QUEUED, DEFAULT_SSE_SNAPSHOT_MS, EventStreamHub } from '../kit/event-stream.js';
 import { mountDashboard } from '../dashboard/dashboard.js';
 import { AdminMetrics } from './metrics.js';
@@ -51,11 +52,30 @@ export interface AdminAppOptions {
   events?: { heartbeatMs?: number; snapshotMs?: number; maxQueued?: number };
   /** Serve the web dashboard at `/` (docs/dashboard.md). Default true. */
   dashboard?: boolean;
+  /**
+   * The path prefix under which browsers and API clients reach this app when
+   * it is mounted into another server (`'/admin'`), or `''` (default) at the
+   * root. Every URL the app writes starts with it: `Location` headers, the
+   * OpenAPI document's `servers`, dashboard links, redirects and the session
+   * cookie's path. Mount the app at the same path (docs/http-api.md, "Mounting").
+   */
+  basePath?: string;
+  /**
+   * Secrets that sign the dashboard's session cookies (HMAC-SHA256), each at
+   * least 32 characters: the first signs, every one verifies, so a secret is
+   * rotated by putting the new one first and dropping the old one once the
+   * sessions it signed have expired. Servers with the same secret accept each
+   * other's sessions, and sessions survive restarts. Without one, a random
+   * secret per process is used (a warning says so): a restart logs everyone out.
+   */
+  sessionSecrets?: string | readonly string[];
 }
 
 /** The Hono app (mount it, or pass `app.fetch` to any fetch-based server), plus its metrics and a close. */
 export type AdminApp = OpenAPIHono<AuthEnv> & {
   readonly metrics: AdminMetrics;
+  /** The normalized `basePath` option: `''` or a path such as `/admin` (no trailing slash). */
+  readonly basePath: string;
   /** Whether any API key is configured. */
   readonly authEnabled: boolean;
   /** Ends open event streams and detaches from the Docket's events. Idempotent. */
@@ -82,6 +102,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   const ring = new KeyRing(options.keys ?? {});
   const clock = options.clock ?? systemClock;
   const logger = resolveLogger(options.logger, docket);
+  const basePath = normalizeBasePath(options.basePath);
 
   const app = new OpenAPIHono<AuthEnv>({ defaultHook: (result) => (result.success ? undefined : validationProblem(result.target, result.error)) });
 
@@ -92,12 +113,30 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   });
   // A known path with another method: 405 with Allow (OPTIONS: 204 with Allow); else 404.
   const allow = new AllowedMethods(app);
-  app.notFound((c) => {
-    const methods = allow.of(c.req.path);
-    if (methods.length === 0) return problemResponse(makeProblem('ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
+  const unmatched = (method: string, path: string): Response => {
+    const methods = allow.of(path);
+    const shown = underBase(basePath, path);
+    if (methods.length === 0) return problemResponse(makeProblem('ROUTE_NOT_FOUND', `no route ${method} ${shown}`));
     const header = methods.join(', ');
-    if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: header } });
-    return problemResponse(makeProblem('METHOD_NOT_ALLOWED', `${c.req.path} does not support ${c.req.method}; it supports ${header}`, { details: { allow: methods } }), { allow: header });
+    if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: header } });
+    return problemResponse(makeProblem('METHOD_NOT_ALLOWED', `${shown} does not support ${method}; it supports ${header}`, { details: { allow: methods } }), { allow: header });
+  };
+  // Standalone (or under a mount that strips the prefix) the app's own notFound answers; under
+  // Hono's route() the parent's notFound does, so the API's namespace also has a catch-all route
+  // (registered last, below) that keeps 404/405 problem+json there however the app is mounted.
+  app.notFound((c) => unmatched(c.req.method, appPathOf(c, '')));
+
+  // First of all: what every later middleware and route needs to know about where the app lives.
+  let warnedMount = false;
+  app.use('*', async (c, next) => {
+    const mountPath = mountPathOf(c);
+    c.set('basePath', basePath);
+    c.set('appPath', appPathOf(c, mountPath));
+    if (mountPath !== '' && mountPath !== basePath && !warnedMount) {
+      warnedMount = true;
+      logger?.warn({ mountPath, basePath }, `admin app: mounted at ${mountPath} but basePath is ${JSON.stringify(basePath)}: its links and Location headers point under the basePath; pass basePath: '${mountPath}' to createAdminApp unless a proxy in front rewrites the prefix`);
+    }
+    await next();
   });
 
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -147,7 +186,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
   registerWorkerRoutes(app, docket, mw);
   registerStatsRoutes(app, docket, mw);
   registerScheduleRoutes(app, docket, mw, enqueueLimit);
-  const dashboard = o.dashboard === false ? null : mountDashboard(app, { docket, ring, hub, clock, logger });
+  const dashboard = o.dashboard === false ? null : mountDashboard(app, { docket, ring, hub, clock, logger, sessionSecrets: options.sessionSecrets });
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   app.doc31(`${API_PREFIX}/openapi.json`, {
@@ -157,14 +196,22 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       version: '1.0.0',
       description:
         'Queues, jobs, workers, stats, server-sent events and metrics of a docket. Errors are application/problem+json with a stable `code`. Each operation names the key scope it needs in `x-docket-scope` (read, admin or public).',
+      // OpenAPI 3.1's SPDX `identifier` (openapi3-ts types only 3.0's `url`)
+      license: { name: 'MIT', identifier: 'MIT' } as { name: string },
     },
+    // relative to the document's own URL, so it holds behind any host name; the path is the app's basePath
+    servers: [{ url: basePath || '/', description: basePath ? `this server, under ${basePath}` : 'this server' }],
   });
+
+  // last: every route of the API answers before this catch-all (see `unmatched` above)
+  app.all(`${API_PREFIX}/*`, (c) => unmatched(c.req.method, c.get('appPath')));
 
   if (!ring.enabled) logger?.warn('admin API: no API key configured, every request is allowed; serve it on loopback only');
 
   let closed = false;
   return Object.assign(app, {
     metrics,
+    basePath,
     authEnabled: ring.enabled,
     close(): void {
       if (closed) return;

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { requireScope, type AuthEnv, type KeyRing, type Scope } from '../kit/auth.js';
+import { underBase } from '../kit/base-path.js';
 import { requireUtf8Body } from './utf8-body.js';
 import { problemContent } from './schemas.js';
 
@@ -14,6 +15,11 @@ import { problemContent } from './schemas.js';
 export const API_PREFIX = '/api/v1';
 
 export type Access = Scope | 'public';
+
+/** The `Location` of a job: a path under the app's basePath, so it holds wherever the app is mounted. */
+export function jobLocation(c: Context<AuthEnv>, id: string): string {
+  return underBase(c.get('basePath'), `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+}
 
 export const SECURITY_SCHEMES = {
   ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
@@ -42,6 +48,15 @@ function strictRequest(path: string, request: RouteConfig['request']): RouteConf
   return request;
 }
 
+/**
+ * An operation that takes no input and no key (`/healthz`, a public `/metrics`) has no 4xx of
+ * docket's own. The HTTP server in front still refuses a malformed request before docket sees
+ * it, and that is what this declares (without a problem body: docket never wrote it).
+ */
+const HTTP_LAYER_4XX = {
+  '4XX': { description: 'refused by the HTTP server before docket handled it: a malformed request line or Host header (400), headers too large (431); no problem body' },
+} as const;
+
 /** The statuses any operation can answer, by what it takes: declared once here, so none is forgotten. */
 function commonResponses(path: string, request: RouteConfig['request']) {
   const takesInput = path.startsWith(API_PREFIX) || request?.params !== undefined || request?.query !== undefined || request?.body !== undefined;
@@ -63,22 +78,28 @@ function commonResponses(path: string, request: RouteConfig['request']) {
 }
 
 /**
+ * Every operation names an `operationId`: generated clients call it by that
+ * name (`client.enqueueJob(...)`), so it is public API. The names follow the
+ * library's own (`docket.jobs.cancel` → `cancelJob`, `docket.triggerSchedule`
+ * → `triggerSchedule`): verb + noun, camelCase, one per operation; a test
+ * (openapi-lint.test.ts) pins the list, so a rename is a deliberate change.
+ *
  * createRoute plus the access level, the matching security, and the responses
  * every operation shares: 400 (input), 413/415 (a body), 401/403 (auth), 500,
  * and 503 (the store is unreachable or closed, or the Docket is still starting).
  * A route's own description of a status replaces the shared one.
  */
-export function apiRoute<const P extends string, const R extends Omit<RouteConfig, 'path' | 'security'> & { path: P }>(access: Access, config: R) {
+export function apiRoute<const P extends string, const R extends Omit<RouteConfig, 'path' | 'security'> & { path: P; operationId: string }>(access: Access, config: R) {
   const request = strictRequest(config.path, config.request);
+  const declared = { ...commonResponses(config.path, config.request), ...config.responses, ...authResponses(access) };
   const route = createRoute({
     ...config,
     security: securityFor(access),
     // the document shows the scope; guard() reads it back, so the two cannot disagree
     'x-docket-scope': access,
     responses: {
-      ...commonResponses(config.path, config.request),
-      ...config.responses,
-      ...authResponses(access),
+      ...declared,
+      ...(Object.keys(declared).some((status) => status.startsWith('4')) ? {} : HTTP_LAYER_4XX),
       500: problemContent('unexpected server fault (logged)'),
       503: problemContent('the store did not answer or is closed (STORE_ERROR, STORE_CLOSED), or the docket is starting and waits for its store (NOT_STARTED); see Retry-After when given'),
     },

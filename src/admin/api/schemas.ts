@@ -54,6 +54,20 @@ export function jsonContent<S extends z.ZodType>(schema: S, description: string)
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
+/** A 201 answer that created a job: the body, and in `Location` where to read the job. */
+export function createdJobContent<S extends z.ZodType>(schema: S, description: string) {
+  return {
+    ...jsonContent(schema, description),
+    headers: {
+      Location: {
+        description: 'the new job, as a path on this server: `{server}/api/v1/jobs/{id}`, where `{server}` is the URL in `servers` (the basePath the app is mounted at)',
+        required: true,
+        schema: { type: 'string', format: 'uri-reference', example: '/api/v1/jobs/42' },
+      },
+    },
+  } as const;
+}
+
 export const StateCountsSchema = z.object(Object.fromEntries(JOB_STATES.map((s) => [s, z.number().int()])) as Record<(typeof JOB_STATES)[number], z.ZodNumber>).openapi('StateCounts');
 
 const FailureSchema = z
@@ -174,7 +188,8 @@ export const EnqueueBody = z
   .refine((b) => !(b.delayMs !== undefined && b.runAt !== undefined), { message: 'give delayMs or runAt, not both', path: ['runAt'] })
   .openapi('EnqueueRequest', {
     description: '`delayMs` and `runAt` exclude each other: a body with both answers 400 INVALID_OPTION (field `runAt`). Unknown fields answer 400 INVALID_OPTION too.',
-    not: { required: ['delayMs', 'runAt'] },
+    // the properties are named again inside `not` so that linters see the required names defined
+    not: { required: ['delayMs', 'runAt'], properties: { delayMs: {}, runAt: {} } },
   });
 
 export const EnqueueResponseSchema = z

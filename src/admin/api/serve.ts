@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { ValidationError } from '../../core/errors.js';
 import { isLoopbackHost } from '../kit/net.js';
 import { createAdminApp, type AdminApp, type AdminAppOptions } from './app.js';
+import { createAdminListener } from './node-listener.js';
 
 export const DEFAULT_ADMIN_PORT = 7070;
 const LOOPBACK_HOST = '127.0.0.1';
@@ -30,7 +30,7 @@ export interface AdminServer {
   readonly server: Server;
   readonly host: string;
   readonly port: number;
-  /** e.g. `http://127.0.0.1:7070` */
+  /** e.g. `http://127.0.0.1:7070`, or `http://127.0.0.1:7070/admin` with a basePath */
   readonly url: string;
   /**
    * Stops accepting connections, ends event streams, waits up to `graceMs`
@@ -39,7 +39,10 @@ export interface AdminServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Starts the admin API on @hono/node-server. Resolves once listening. */
+/**
+ * Starts the admin API on a node:http server (through @hono/node-server). Resolves once listening.
+ * With a `basePath` the app answers only under it (for a proxy that passes the path on unchanged).
+ */
 export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServer> {
   const logger = options.logger === false ? null : (options.logger ?? pino({ name: 'docket-http' }, pino.destination(2)));
   if (options.app && options.docket) throw new ValidationError('INVALID_CONFIG', 'app', 'give either app or docket (with keys), not both');
@@ -64,7 +67,8 @@ export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServe
   if (!authEnabled) logger?.warn({ host }, `admin API: no API key configured, listening on loopback (${host}) only`);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    const s = createServer(createAdminListener(app));
+    s.listen(port, host);
     s.once('listening', () => {
       s.off('error', reject);
       resolve(s);
@@ -75,7 +79,7 @@ export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServe
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${app.basePath}`;
   logger?.info({ url, auth: authEnabled }, 'admin API listening');
 
   let closing: Promise<void> | null = null;

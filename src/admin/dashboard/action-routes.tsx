@@ -4,7 +4,7 @@ import { InvalidTransitionError, ScheduleNotFoundError, isDocketError } from '..
 import type { RunNowResult } from '../../jobs/job-admin.js';
 import type { AuthEnv } from '../kit/auth.js';
 import { problemFromError } from '../kit/problem.js';
-import { localPath, viewContext, viewerOf, type DashContext, type DashboardDeps } from './context.js';
+import { currentUrl, href, localPath, viewContext, viewerOf, type DashContext, type DashboardDeps } from './context.js';
 import { withDone, type DoneCode } from './notices.js';
 import { html } from './pages.js';
 import { sameOriginProblem } from './security.js';
@@ -24,7 +24,7 @@ export function mutationGuard(deps: DashboardDeps): MiddlewareHandler<AuthEnv> {
     const crossSite = sameOriginProblem(c);
     if (crossSite) return refuse(c, deps, 403, crossSite);
     const principal = viewerOf(c, deps);
-    if (!principal) return c.redirect('/login', 303);
+    if (!principal) return c.redirect(href(c, '/login'), 303);
     c.set('principal', principal);
     if (principal.scope !== 'admin') return refuse(c, deps, 403, 'This action needs an admin key; you are logged in with a read key.');
     return limit(c, next);
@@ -47,7 +47,7 @@ function refuse(c: DashContext, deps: DashboardDeps, status: 403, text: string):
 const RUN_NOW_DONE: Record<RunNowResult['action'], DoneCode> = { none: 'already-waiting', promoted: 'promoted', retried: 'retried' };
 
 interface Action {
-  /** Where to go back to (and where the success notice shows). */
+  /** Where to go back to (and where the success notice shows): a dashboard path, put under the basePath here. */
   back(c: DashContext): string;
   /** Asked before acting (without JavaScript the server asks with a page); null: no question. */
   confirm?: (c: DashContext) => string;
@@ -62,11 +62,12 @@ export function registerActions(app: Hono<AuthEnv>, deps: DashboardDeps): void {
   const on = (path: string, action: Action) => {
     app.post(path, guard, async (c) => {
       const form = await c.req.parseBody();
-      const to = localPath(form.back, action.back(c));
+      // `back` comes from the page (dashboard.js: location.pathname), so it is already under the basePath
+      const to = localPath(form.back, href(c, action.back(c)));
       if (action.confirm && form.confirmed !== '1') return confirmPage(c, deps, action.confirm(c), to);
       try {
         const r = await action.run(c);
-        return c.redirect(withDone(r.to ?? to, r.done), 303);
+        return c.redirect(withDone(r.to === undefined ? to : href(c, r.to), r.done), 303);
       } catch (error) {
         return failedPage(c, deps, error, to);
       }
@@ -160,7 +161,7 @@ function confirmPage(c: DashContext, deps: DashboardDeps, question: string, back
     c,
     <MessagePage title="Are you sure?" view={viewContext(c, deps, null)}>
       <p>{question}</p>
-      <form method="post" action={c.req.path} class="action">
+      <form method="post" action={currentUrl(c)} class="action">
         <input type="hidden" name="confirmed" value="1" />
         <input type="hidden" name="back" value={back} />
         <button type="submit" class="danger" id="confirm-yes">

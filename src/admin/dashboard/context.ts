@@ -1,12 +1,14 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { JobAdminApi } from '../../jobs/job-admin.js';
 import type { AuthEnv, KeyRing, Principal } from '../kit/auth.js';
+import { underBase } from '../kit/base-path.js';
 import type { EventStreamHub } from '../kit/event-stream.js';
 import type { DashboardDocket, ScheduleApi } from './dashboard-port.js';
-import { SESSION_COOKIE, type SessionStore } from './session.js';
+import { isHttps } from './security.js';
+import { SESSION_COOKIE, type Session, type SessionSigner } from './session.js';
 import type { Notice, Section, ViewContext } from './views/layout.js';
 
 /** What the dashboard's routes share. */
@@ -15,7 +17,7 @@ export interface DashboardDeps {
   /** The Docket's job admin (`docket.jobs`): every job, queue, worker and stats read and action. */
   jobs: JobAdminApi;
   ring: KeyRing;
-  sessions: SessionStore;
+  sessions: SessionSigner;
   hub: EventStreamHub;
   clock: Clock;
   logger: Logger | null;
@@ -27,10 +29,52 @@ export type DashContext = Context<AuthEnv>;
 
 const ANONYMOUS_ADMIN: Principal = { scope: 'admin', keyId: 'anonymous' };
 
-/** The viewer of a request: from the session cookie, or an anonymous admin when no key is configured. */
+/**
+ * The viewer of a request: from the signed session cookie (whose key must
+ * still be configured; the scope is the key's), or an anonymous admin when no
+ * key is configured. A session in use is re-issued now and then, which
+ * restarts its idle timeout.
+ */
 export function viewerOf(c: DashContext, deps: DashboardDeps): Principal | null {
   if (!deps.ring.enabled) return ANONYMOUS_ADMIN;
-  return deps.sessions.get(getCookie(c, SESSION_COOKIE))?.principal ?? null;
+  const session = deps.sessions.verify(getCookie(c, SESSION_COOKIE));
+  if (!session) return null;
+  const principal = deps.ring.principalOf(session.principal.keyId);
+  if (!principal) return null;
+  if (deps.sessions.needsRefresh(session)) {
+    const renewed = deps.sessions.refresh(session);
+    writeSessionCookie(c, deps, renewed.value, renewed.session);
+  }
+  return principal;
+}
+
+/** The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS, scoped to the app's basePath, gone when the session expires. */
+export function writeSessionCookie(c: DashContext, deps: DashboardDeps, value: string, session: Session): void {
+  setCookie(c, SESSION_COOKIE, value, {
+    path: cookiePath(c),
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c),
+    maxAge: Math.max(0, Math.floor((session.expiresAt - deps.clock.now()) / 1000)),
+  });
+}
+
+export function clearSessionCookie(c: DashContext): void {
+  deleteCookie(c, SESSION_COOKIE, { path: cookiePath(c), httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+}
+
+function cookiePath(c: DashContext): string {
+  return c.get('basePath') || '/';
+}
+
+/** A path of the dashboard (`/jobs/42`) as the browser must request it: under the app's basePath. */
+export function href(c: DashContext, path: string): string {
+  return underBase(c.get('basePath'), path);
+}
+
+/** The URL of the current request as the browser sees it (path under basePath, plus the query). */
+export function currentUrl(c: DashContext): string {
+  return href(c, c.get('appPath') + (new URL(c.req.url).search || ''));
 }
 
 export function isFragment(c: DashContext): boolean {
@@ -49,8 +93,8 @@ export function requireViewer(deps: DashboardDeps): MiddlewareHandler<AuthEnv> {
       c.set('principal', principal);
       return next();
     }
-    const login = `/login?next=${encodeURIComponent(localPath(c.req.path + (new URL(c.req.url).search || '')))}`;
-    if (c.req.method === 'GET' && !isFragment(c) && c.req.path !== '/live') return c.redirect(login, 303);
+    const login = `${href(c, '/login')}?next=${encodeURIComponent(localPath(currentUrl(c)))}`;
+    if (c.req.method === 'GET' && !isFragment(c) && c.get('appPath') !== '/live') return c.redirect(login, 303);
     c.header('hx-redirect', login);
     return c.text('log in first', 401);
   };

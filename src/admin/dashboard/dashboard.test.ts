@@ -41,7 +41,8 @@ describe('login and sessions', () => {
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/workers');
     const cookie = r.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^docket_session=[A-Za-z0-9_-]{43};/);
+    // a signed cookie (session.ts): version, payload, HMAC-SHA256
+    expect(cookie).toMatch(/^docket_session=v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\//);
@@ -67,14 +68,20 @@ describe('login and sessions', () => {
     expect(r.headers.get('set-cookie')).toBeNull();
   });
 
-  test('logout ends the session', async () => {
+  test('logout makes the browser drop the session cookie', async () => {
     f = await dashFixture();
     const session = await f.login(ADMIN_KEY);
     const out = await f.post('/logout', {}, session);
     expect(out.status).toBe(303);
-    expect(out.headers.get('set-cookie')).toMatch(/docket_session=;/);
-    expect((await f.get('/', session)).status).toBe(303);
+    expect(out.headers.get('location')).toBe('/login');
+    expect(out.headers.get('set-cookie')).toMatch(/^docket_session=; Max-Age=0; Path=\/;/);
+    // the browser, now without the cookie, is asked to log in again
+    expect((await f.get('/')).status).toBe(303);
+    // decision (docs/dashboard.md, "Sessions"): sessions are signed cookies, not server state, so a
+    // copy taken before the logout stays valid until it expires; rotating the secret ends them all
+    expect((await f.get('/', session)).status).toBe(200);
   });
+
 });
 
 describe('pages', () => {

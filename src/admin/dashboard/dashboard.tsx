@@ -10,7 +10,8 @@ import { scheduleApi, type DashboardDocket } from './dashboard-port.js';
 import { registerLogin } from './login-routes.js';
 import { registerPages } from './pages.js';
 import { hostIsLoopback, setSecurityHeaders } from './security.js';
-import { SessionStore, type SessionOptions } from './session.js';
+import { SessionSigner, type SessionOptions } from './session.js';
+import { BasePath, Link } from './views/base-path.js';
 import { MessagePage } from './views/layout.js';
 
 /** Workers shown as live: three missed heartbeats (the admin API's default too). */
@@ -24,17 +25,22 @@ export interface DashboardOptions {
   hub: EventStreamHub;
   clock: Clock;
   logger: Logger | null;
-  sessions?: SessionOptions;
+  /** The admin app's `sessionSecrets` (see SessionSigner). */
+  sessionSecrets?: SessionOptions['secrets'];
+  /** Lifetimes; tests shorten them. */
+  sessions?: Omit<SessionOptions, 'secrets'>;
 }
 
 export interface Dashboard {
-  readonly sessions: SessionStore;
-  /** Ends every session. */
+  /** Releases what the dashboard holds (nothing today: sessions are signed cookies, not server state). */
   close(): void;
 }
 
-/** Pages that are the dashboard's (everything else on the app is the API's, with problem+json errors). */
-const PAGE_PATHS = /^\/($|jobs|schedules|workers|login|logout|queues)/;
+/**
+ * Pages that are the dashboard's (everything else on the app is the API's, with problem+json
+ * errors), tested against the path relative to the app (`appPath`), wherever it is mounted.
+ */
+const PAGE_PATHS = /^\/($|jobs|schedules|workers|login|logout|queues|live)/;
 
 /**
  * Mounts the dashboard at `/` of the admin app: server-rendered pages (Hono
@@ -42,7 +48,12 @@ const PAGE_PATHS = /^\/($|jobs|schedules|workers|login|logout|queues)/;
  * pushes, uPlot charts, static assets under /assets. See docs/dashboard.md.
  */
 export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): Dashboard {
-  const sessions = new SessionStore(options.clock, options.sessions);
+  const sessions = new SessionSigner(options.clock, { ...options.sessions, secrets: options.sessionSecrets });
+  if (sessions.ephemeral && options.ring.enabled) {
+    options.logger?.warn(
+      'dashboard: no session secret configured (sessionSecrets; DOCKET_SESSION_SECRET for docket serve), so sessions are signed with a random secret of this process: a restart logs everyone out, and servers behind one load balancer do not accept each other\'s sessions',
+    );
+  }
   const deps: DashboardDeps = {
     docket: options.docket,
     jobs: options.docket.jobs,
@@ -58,7 +69,7 @@ export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): D
   // no key configured: only loopback host names may use the dashboard (see hostIsLoopback)
   if (!deps.ring.enabled) {
     app.use('*', async (c, next) => {
-      if (!PAGE_PATHS.test(c.req.path) && c.req.path !== '/live') return next();
+      if (!PAGE_PATHS.test(c.get('appPath'))) return next();
       if (hostIsLoopback(c)) return next();
       options.logger?.warn({ host: c.req.header('host'), path: c.req.path }, 'dashboard: refused a non-loopback Host while no API key is configured');
       setSecurityHeaders(c);
@@ -79,16 +90,18 @@ export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): D
   // A page that fails unexpectedly answers an HTML page, not the API's problem+json.
   app.use('*', async (c, next) => {
     await next();
-    if (!c.error || !PAGE_PATHS.test(c.req.path) || c.req.path.startsWith('/api/')) return;
+    if (!c.error || !PAGE_PATHS.test(c.get('appPath'))) return;
     options.logger?.error({ err: c.error, path: c.req.path }, 'dashboard page failed');
     setSecurityHeaders(c);
     c.res = await c.html(
-      <MessagePage title="Something went wrong" view={{ scope: null, canAct: false, authOff: !deps.ring.enabled, section: null }}>
-        <p>The page could not be built; the server log has the details.</p>
-        <p>
-          <a href="/">Overview</a>
-        </p>
-      </MessagePage>,
+      <BasePath.Provider value={c.get('basePath')}>
+        <MessagePage title="Something went wrong" view={{ scope: null, canAct: false, authOff: !deps.ring.enabled, section: null }}>
+          <p>The page could not be built; the server log has the details.</p>
+          <p>
+            <Link to="/">Overview</Link>
+          </p>
+        </MessagePage>
+      </BasePath.Provider>,
       500,
     );
   });
@@ -97,8 +110,5 @@ export function mountDashboard(app: Hono<AuthEnv>, options: DashboardOptions): D
   registerPages(app, deps);
   registerActions(app, deps);
 
-  return {
-    sessions,
-    close: () => sessions.clear(),
-  };
+  return { close: () => undefined };
 }

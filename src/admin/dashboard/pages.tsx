@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { JOB_STATES, type JobState } from '../../core/job.js';
 import { isDocketError } from '../../core/errors.js';
 import type { AuthEnv } from '../kit/auth.js';
@@ -9,6 +10,7 @@ import { setSecurityHeaders } from './security.js';
 import { lastHourThroughput } from './throughput.js';
 import { JobDetail, JobPage } from './views/job.js';
 import { JobRows, JobsPage, PAGE_SIZE, type JobsData, type JobsFilter } from './views/jobs.js';
+import { BasePath } from './views/base-path.js';
 import { MessagePage, type Section } from './views/layout.js';
 import { Charts, OverviewLive, OverviewPage, type OverviewData } from './views/overview.js';
 import { ScheduleDetail, SchedulePage, ScheduleRows, SchedulesPage } from './views/schedules.js';
@@ -130,10 +132,11 @@ export async function jobsData(c: DashContext, deps: DashboardDeps): Promise<Job
 
 type Status = 200 | 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
 
+/** An HTML answer; its views write their links under the app's basePath (views/base-path.tsx). */
 export function html(c: DashContext, body: unknown, status: Status = 200): Response {
   setSecurityHeaders(c);
   c.header('vary', 'HX-Request, Cookie');
-  return c.html(body as string, status);
+  return c.html((<BasePath.Provider value={c.get('basePath')}>{body as Child}</BasePath.Provider>) as unknown as string, status);
 }
 
 function notFound(c: DashContext, deps: DashboardDeps, section: Section, text: string): Response {

@@ -72,6 +72,16 @@ export class KeyRing {
     }
     return match ? { scope: match.scope, keyId: match.id } : null;
   }
+
+  /**
+   * The principal of a configured key, by its id (what a dashboard session
+   * carries), or null once no configured key has that id: removing a key ends
+   * the sessions it opened, and a key's scope is read from the config, not the cookie.
+   */
+  principalOf(keyId: string): Principal | null {
+    const key = this.keys.find((k) => k.id === keyId);
+    return key ? { scope: key.scope, keyId: key.id } : null;
+  }
 }
 
 function sha256(s: string): Buffer {
@@ -93,7 +103,12 @@ export function presentedKey(headers: { get(name: string): string | null | undef
   return header ?? bearer;
 }
 
-export type AuthEnv = { Variables: { principal: Principal } };
+/**
+ * What the admin app's middleware and routes share per request: the principal
+ * (set by auth), and, set by the app's first middleware, its public `basePath`
+ * and the request path relative to the app (`appPath`; see kit/base-path.ts).
+ */
+export type AuthEnv = { Variables: { principal: Principal; basePath: string; appPath: string } };
 
 /**
  * Requires a key with at least `scope`. With auth off every request passes as

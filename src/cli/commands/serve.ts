@@ -81,7 +81,8 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
     // The API listens before the Docket starts: while start() waits for an unreachable store,
     // every request (/healthz too) answers 503 NOT_STARTED "starting: store unreachable".
     const keys = { admin: ctx.env.adminKeys ?? config.api?.keys?.admin ?? [], read: ctx.env.readKeys ?? config.api?.keys?.read ?? [] };
-    const server = flags.api ? await listen(docket, config, { keys, port: port!, host: flags.host, logger }) : null;
+    const sessionSecrets = ctx.env.sessionSecrets ?? config.api?.sessionSecrets;
+    const server = flags.api ? await listen(docket, config, { keys, sessionSecrets, port: port!, host: flags.host, logger }) : null;
     let teardown: unknown;
     const runTeardown = async (): Promise<void> => {
       const fn = teardown;
@@ -142,12 +143,26 @@ async function runServices(ctx: CliContext, flags: ServiceFlags & { api: boolean
 async function listen(
   docket: Docket,
   config: DocketConfig,
-  o: { keys: { admin: string[]; read: string[] }; port: number; host: string | undefined; logger: ReturnType<CliContext['logger']> },
+  o: {
+    keys: { admin: string[]; read: string[] };
+    sessionSecrets: string | readonly string[] | undefined;
+    port: number;
+    host: string | undefined;
+    logger: ReturnType<CliContext['logger']>;
+  },
 ): Promise<{ url: string; close(o?: { graceMs?: number }): Promise<void> }> {
   const { serveAdmin } = await import('../../admin/api/index.js');
   const { keys: _keys, port: _port, host: _host, ...apiOptions } = config.api ?? {};
   try {
-    return await serveAdmin({ ...apiOptions, docket, keys: o.keys, host: o.host ?? config.api?.host ?? DEFAULT_CLI_HOST, port: o.port, logger: o.logger });
+    return await serveAdmin({
+      ...apiOptions,
+      docket,
+      keys: o.keys,
+      ...(o.sessionSecrets === undefined ? {} : { sessionSecrets: o.sessionSecrets }),
+      host: o.host ?? config.api?.host ?? DEFAULT_CLI_HOST,
+      port: o.port,
+      logger: o.logger,
+    });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {

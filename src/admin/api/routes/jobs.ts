@@ -5,7 +5,7 @@ import type { EnqueueOptions } from '../../../core/config.js';
 import type { JobRecord, JobState } from '../../../core/job.js';
 import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
-import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
+import { API_PREFIX, apiRoute, guard, jobLocation, type RouteMiddleware } from '../route-kit.js';
 import {
   EnqueueBody,
   EnqueueResponseSchema,
@@ -14,6 +14,7 @@ import {
   ListJobsQuery,
   jobIdParams,
   jobView,
+  createdJobContent,
   jsonContent,
   problemContent,
 } from '../schemas.js';
@@ -22,6 +23,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 const listJobs = apiRoute('read', {
   method: 'get',
+  operationId: 'listJobs',
   path: `${API_PREFIX}/jobs`,
   tags: ['jobs'],
   summary: 'List jobs, newest first, with filters and cursor paging',
@@ -31,6 +33,7 @@ const listJobs = apiRoute('read', {
 
 const getJob = apiRoute('read', {
   method: 'get',
+  operationId: 'getJob',
   path: `${API_PREFIX}/jobs/{id}`,
   tags: ['jobs'],
   summary: 'One job: data, result, error with stack, attempts, progress',
@@ -40,6 +43,7 @@ const getJob = apiRoute('read', {
 
 const enqueue = apiRoute('admin', {
   method: 'post',
+  operationId: 'enqueueJob',
   path: `${API_PREFIX}/jobs`,
   tags: ['jobs'],
   summary: 'Enqueue a job by name (rate limited)',
@@ -47,7 +51,7 @@ const enqueue = apiRoute('admin', {
   request: { body: { required: true, content: { 'application/json': { schema: EnqueueBody } } } },
   responses: {
     200: jsonContent(EnqueueResponseSchema, 'the idempotency key was held: the existing job'),
-    201: jsonContent(EnqueueResponseSchema, 'a new job'),
+    201: createdJobContent(EnqueueResponseSchema, 'a new job'),
     400: problemContent('invalid name, data or option'),
     413: problemContent('body or job data too large'),
     422: problemContent('no job with that name is defined in the serving process'),
@@ -61,6 +65,7 @@ const CancelResponse = z
 
 const cancel = apiRoute('admin', {
   method: 'post',
+  operationId: 'cancelJob',
   path: `${API_PREFIX}/jobs/{id}/cancel`,
   tags: ['jobs'],
   summary: 'Cancel a job',
@@ -76,6 +81,7 @@ const cancel = apiRoute('admin', {
 
 const retry = apiRoute('admin', {
   method: 'post',
+  operationId: 'retryJob',
   path: `${API_PREFIX}/jobs/{id}/retry`,
   tags: ['jobs'],
   summary: 'Put a completed, failed or cancelled job back to waiting with a fresh set of attempts',
@@ -92,6 +98,7 @@ const RunResponse = z
 
 const runNow = apiRoute('admin', {
   method: 'post',
+  operationId: 'runJobNow',
   path: `${API_PREFIX}/jobs/{id}/run`,
   tags: ['jobs'],
   summary: 'Run now',
@@ -103,6 +110,7 @@ const runNow = apiRoute('admin', {
 
 const remove = apiRoute('admin', {
   method: 'delete',
+  operationId: 'deleteJob',
   path: `${API_PREFIX}/jobs/{id}`,
   tags: ['jobs'],
   summary: 'Delete a job that is not active (its idempotency key is released)',
@@ -148,7 +156,7 @@ export function registerJobRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminDocket
     const job = await jobs.get(id);
     const body = { id, created, job: job ? jobView(job) : null };
     if (created) {
-      c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+      c.header('location', jobLocation(c, id));
       return c.json(body, 201);
     }
     return c.json(body, 200);

@@ -7,6 +7,7 @@ import { QueuePolicyPatchSchema, QueueSchema, jsonContent, problemContent, queue
 
 const listQueues = apiRoute('read', {
   method: 'get',
+  operationId: 'listQueues',
   path: `${API_PREFIX}/queues`,
   tags: ['queues'],
   summary: 'Queues with counts by state, paused flag and configured concurrency',
@@ -15,6 +16,7 @@ const listQueues = apiRoute('read', {
 
 const getQueue = apiRoute('read', {
   method: 'get',
+  operationId: 'getQueue',
   path: `${API_PREFIX}/queues/{queue}`,
   tags: ['queues'],
   summary: 'One queue (queues exist implicitly: an unknown name answers zero counts)',
@@ -24,6 +26,7 @@ const getQueue = apiRoute('read', {
 
 const setPolicy = apiRoute('admin', {
   method: 'patch',
+  operationId: 'setQueuePolicy',
   path: `${API_PREFIX}/queues/{queue}`,
   tags: ['queues'],
   summary: "Change a queue's policy (pause, retention) for every process, at once",
@@ -36,6 +39,7 @@ const setPolicy = apiRoute('admin', {
 
 const pause = apiRoute('admin', {
   method: 'post',
+  operationId: 'pauseQueue',
   path: `${API_PREFIX}/queues/{queue}/pause`,
   tags: ['queues'],
   summary: 'Pause a queue: workers of every process stop claiming its jobs (running ones finish)',
@@ -45,6 +49,7 @@ const pause = apiRoute('admin', {
 
 const resume = apiRoute('admin', {
   method: 'post',
+  operationId: 'resumeQueue',
   path: `${API_PREFIX}/queues/{queue}/resume`,
   tags: ['queues'],
   summary: 'Resume a paused queue',

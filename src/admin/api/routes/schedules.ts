@@ -7,8 +7,8 @@ import type { ScheduleFire, ScheduleFireKind } from '../../../store/schedule-sto
 import type { AuthEnv } from '../../kit/auth.js';
 import type { AdminDocket } from '../../kit/admin-port.js';
 import { HttpProblem } from '../../kit/problem.js';
-import { API_PREFIX, apiRoute, guard, type RouteMiddleware } from '../route-kit.js';
-import { EnqueueResponseSchema, intQuery, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
+import { API_PREFIX, apiRoute, guard, jobLocation, type RouteMiddleware } from '../route-kit.js';
+import { createdJobContent, EnqueueResponseSchema, intQuery, jobView, jsonContent, nameSchema, problemContent } from '../schemas.js';
 
 /**
  * Schedules: list (next N fires, last fire, last miss), one with its fire
@@ -110,6 +110,7 @@ const nameParams = z.object({ name: nameSchema.openapi({ param: { name: 'name', 
 
 const list = apiRoute('read', {
   method: 'get',
+  operationId: 'listSchedules',
   path: `${API_PREFIX}/schedules`,
   tags: ['schedules'],
   summary: 'Every stored schedule (removed ones too, flagged): trigger, time zone, policy, paused, next fires, last fire and last miss',
@@ -119,6 +120,7 @@ const list = apiRoute('read', {
 
 const getOne = apiRoute('read', {
   method: 'get',
+  operationId: 'getSchedule',
   path: `${API_PREFIX}/schedules/{name}`,
   tags: ['schedules'],
   summary: 'One schedule with its recent fires (outcome and lateness)',
@@ -134,6 +136,7 @@ const getOne = apiRoute('read', {
 
 const trigger = apiRoute('admin', {
   method: 'post',
+  operationId: 'triggerSchedule',
   path: `${API_PREFIX}/schedules/{name}/trigger`,
   tags: ['schedules'],
   summary: 'Enqueue the schedule’s job now (rate limited with enqueue)',
@@ -141,7 +144,7 @@ const trigger = apiRoute('admin', {
     'Creates a job at once (201, with `Location`), outside the schedule’s slots: the next fire is unchanged, maxRunning does not hold it back, and it works while the schedule is paused. Recorded as a `manual` fire.',
   request: { params: nameParams },
   responses: {
-    201: jsonContent(EnqueueResponseSchema, 'the job enqueued'),
+    201: createdJobContent(EnqueueResponseSchema, 'the job enqueued'),
     400: problemContent('invalid name'),
     404: problemContent('no such schedule'),
     429: problemContent('enqueue rate limit hit; see Retry-After'),
@@ -150,6 +153,7 @@ const trigger = apiRoute('admin', {
 
 const pause = apiRoute('admin', {
   method: 'post',
+  operationId: 'pauseSchedule',
   path: `${API_PREFIX}/schedules/{name}/pause`,
   tags: ['schedules'],
   summary: 'Pause: no process fires it until resumed (the pause survives restarts)',
@@ -159,6 +163,7 @@ const pause = apiRoute('admin', {
 
 const resume = apiRoute('admin', {
   method: 'post',
+  operationId: 'resumeSchedule',
   path: `${API_PREFIX}/schedules/{name}/resume`,
   tags: ['schedules'],
   summary: 'Resume from the next fire after now; fires that came due while paused are recorded, not replayed',
@@ -173,6 +178,7 @@ const resume = apiRoute('admin', {
 
 const remove = apiRoute('admin', {
   method: 'delete',
+  operationId: 'deleteSchedule',
   path: `${API_PREFIX}/schedules/{name}`,
   tags: ['schedules'],
   summary: 'Delete a removed schedule and its fire history (its jobs stay)',
@@ -235,7 +241,7 @@ export function registerScheduleRoutes(app: OpenAPIHono<AuthEnv>, docket: AdminD
   app.openapi(trigger, async (c) => {
     const { id, created } = await api.triggerSchedule(c.req.valid('param').name);
     const job = await docket.jobs.get(id);
-    c.header('location', `${API_PREFIX}/jobs/${encodeURIComponent(id)}`);
+    c.header('location', jobLocation(c, id));
     // A manual fire has no idempotency key, so it always creates a job.
     return c.json({ id, created, job: job ? jobView(job) : null }, 201);
   });

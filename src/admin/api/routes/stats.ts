@@ -44,6 +44,7 @@ const StatsSchema = z
 
 const stats = apiRoute('read', {
   method: 'get',
+  operationId: 'getStats',
   path: `${API_PREFIX}/stats`,
   tags: ['stats'],
   summary: 'Totals by state, throughput and failure rate over 1 m / 15 m / 1 h, mean and p95 run time per job name',

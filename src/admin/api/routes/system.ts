@@ -15,6 +15,7 @@ const HEALTH_PROBE_QUEUE = 'docket.healthz';
 
 const healthz = apiRoute('public', {
   method: 'get',
+  operationId: 'getHealth',
   path: '/healthz',
   tags: ['system'],
   summary: 'Liveness and store reachability (no key needed)',
@@ -27,6 +28,7 @@ const healthz = apiRoute('public', {
 const metricsRoute = (access: Access) =>
   apiRoute(access, {
     method: 'get',
+    operationId: 'getMetrics',
     path: '/metrics',
     tags: ['system'],
     summary: 'Prometheus metrics (text exposition format)',
@@ -35,6 +37,7 @@ const metricsRoute = (access: Access) =>
 
 const events = apiRoute('read', {
   method: 'get',
+  operationId: 'streamEvents',
   path: `${API_PREFIX}/events`,
   tags: ['events'],
   summary: 'Server-sent events: job and schedule events of the serving process, periodic per-queue counts, heartbeats',

@@ -10,6 +10,7 @@ export const DEFAULT_WORKER_ALIVE_WITHIN_MS = 3 * DEFAULT_WORKER_HEARTBEAT_MS;
 
 const listWorkers = apiRoute('read', {
   method: 'get',
+  operationId: 'listWorkers',
   path: `${API_PREFIX}/workers`,
   tags: ['workers'],
   summary: 'Alive workers of every process: host, pid, queues, concurrency, active jobs, last heartbeat',

@@ -2,15 +2,17 @@ import type { JobRecord } from '../../../core/job.js';
 import { ActionButton } from './actions.js';
 import { duration, JsonBlock, StateBadge, Time } from './format.js';
 import { Layout, type ViewContext } from './layout.js';
+import { useHref } from './base-path.js';
 
 const UNFINISHED = new Set(['waiting', 'delayed', 'active']);
 
 export function JobPage(props: { view: ViewContext; job: JobRecord; now: Date }) {
+  const href = useHref();
   const { job } = props;
   return (
     <Layout title={`Job ${job.id}`} view={props.view} live={`/live?jobId=${encodeURIComponent(job.id)}`}>
       <p class="crumbs">
-        <a href="/jobs">Jobs</a> › <a href={`/jobs?name=${encodeURIComponent(job.name)}`}>{job.name}</a>
+        <a href={href('/jobs')}>Jobs</a> › <a href={href(`/jobs?name=${encodeURIComponent(job.name)}`)}>{job.name}</a>
       </p>
       <JobDetail view={props.view} job={job} now={props.now} />
     </Layout>
@@ -23,13 +25,14 @@ export function JobPage(props: { view: ViewContext; job: JobRecord; now: Date })
  * no events to this one).
  */
 export function JobDetail(props: { view: ViewContext; job: JobRecord; now: Date }) {
+  const href = useHref();
   const { job, view } = props;
   const id = encodeURIComponent(job.id);
   const unfinished = UNFINISHED.has(job.state);
   const trigger = `dk-job-${job.id} from:body throttle:300ms${unfinished ? ', every 2s' : ''}`;
   const base = `/jobs/${id}`;
   return (
-    <div id="job-detail" data-state={job.state} hx-get={`${base}?part=detail`} hx-trigger={trigger} hx-swap="outerHTML">
+    <div id="job-detail" data-state={job.state} hx-get={href(`${base}?part=detail`)} hx-trigger={trigger} hx-swap="outerHTML">
       <h1>
         Job {job.id} <span class="muted">{job.name}</span> <StateBadge state={job.state} />
         {job.reserved ? (
@@ -68,7 +71,7 @@ export function JobDetail(props: { view: ViewContext; job: JobRecord; now: Date 
           <dl class="fields">
             <dt>queue</dt>
             <dd>
-              <a href={`/jobs?queue=${encodeURIComponent(job.queue)}`}>{job.queue}</a>
+              <a href={href(`/jobs?queue=${encodeURIComponent(job.queue)}`)}>{job.queue}</a>
             </dd>
             <dt>state</dt>
             <dd data-field="state">{job.state}</dd>
@@ -96,7 +99,7 @@ export function JobDetail(props: { view: ViewContext; job: JobRecord; now: Date 
               <>
                 <dt>schedule</dt>
                 <dd>
-                  <a href={`/schedules/${encodeURIComponent(job.scheduleName)}`}>{job.scheduleName}</a> fire <Time at={job.fireTime} />
+                  <a href={href(`/schedules/${encodeURIComponent(job.scheduleName)}`)}>{job.scheduleName}</a> fire <Time at={job.fireTime} />
                 </dd>
               </>
             ) : null}

@@ -1,6 +1,7 @@
 import { JOB_STATES, type JobRecord } from '../../../core/job.js';
 import { preview, StateBadge, Time } from './format.js';
 import { Layout, type ViewContext } from './layout.js';
+import { useHref } from './base-path.js';
 
 export interface JobsFilter {
   state: string;
@@ -33,11 +34,12 @@ export function filterQuery(f: JobsFilter, extra: Record<string, string | null> 
 }
 
 export function JobsPage(props: { view: ViewContext; data: JobsData }) {
+  const href = useHref();
   const { filter, queues } = props.data;
   return (
     <Layout title="Jobs" view={props.view} live="/live">
       <h1>Jobs</h1>
-      <form class="filters card" method="get" action="/jobs" role="search">
+      <form class="filters card" method="get" action={href('/jobs')} role="search">
         <label>
           state
           <select name="state">
@@ -80,7 +82,7 @@ export function JobsPage(props: { view: ViewContext; data: JobsData }) {
           </select>
         </label>
         <button type="submit">Filter</button>
-        <a href="/jobs" class="button secondary">
+        <a href={href('/jobs')} class="button secondary">
           Clear
         </a>
       </form>
@@ -91,10 +93,11 @@ export function JobsPage(props: { view: ViewContext; data: JobsData }) {
 
 /** The table and paging: refreshed on job events (throttled) with the same filter and cursor. */
 export function JobRows(props: { data: JobsData }) {
+  const href = useHref();
   const { filter, jobs, nextCursor, error } = props.data;
   const self = `/jobs${filterQuery(filter, { cursor: filter.cursor, part: 'rows' })}`;
   return (
-    <section class="card" id="job-rows" hx-get={self} hx-trigger="dk-change from:body throttle:2s" hx-swap="outerHTML">
+    <section class="card" id="job-rows" hx-get={href(self)} hx-trigger="dk-change from:body throttle:2s" hx-swap="outerHTML">
       {error ? (
         <p class="banner error" role="alert">
           {error}
@@ -125,7 +128,7 @@ export function JobRows(props: { data: JobsData }) {
               {jobs.map((j) => (
                 <tr data-job-id={j.id} data-state={j.state}>
                   <td>
-                    <a href={`/jobs/${encodeURIComponent(j.id)}`}>{j.id}</a>
+                    <a href={href(`/jobs/${encodeURIComponent(j.id)}`)}>{j.id}</a>
                   </td>
                   <td>{j.name}</td>
                   <td>{j.queue}</td>
@@ -149,9 +152,9 @@ export function JobRows(props: { data: JobsData }) {
         </div>
       )}
       <nav class="pager" aria-label="pages">
-        {filter.cursor ? <a href={`/jobs${filterQuery(filter)}`}>« first page</a> : <span></span>}
+        {filter.cursor ? <a href={href(`/jobs${filterQuery(filter)}`)}>« first page</a> : <span></span>}
         {nextCursor ? (
-          <a href={`/jobs${filterQuery(filter, { cursor: nextCursor })}`} rel="next" id="next-page">
+          <a href={href(`/jobs${filterQuery(filter, { cursor: nextCursor })}`)} rel="next" id="next-page">
             next page »
           </a>
         ) : null}

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { useHref } from './base-path.js';
 
 export type Section = 'overview' | 'jobs' | 'schedules' | 'workers';
 
@@ -32,6 +33,7 @@ const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false, history: false,
 
 export function Layout(props: { title: string; view: ViewContext; children?: Child; live?: string }) {
   const { view } = props;
+  const href = useHref();
   return (
     <html lang="en">
       <head>
@@ -41,28 +43,28 @@ export function Layout(props: { title: string; view: ViewContext; children?: Chi
         <meta name="color-scheme" content="light dark" />
         <title>{`${props.title} · docket`}</title>
         <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="/assets/uPlot.min.css" />
-        <link rel="stylesheet" href="/assets/dashboard.css" />
-        <script src="/assets/htmx.min.js" defer></script>
-        <script src="/assets/uPlot.iife.min.js" defer></script>
-        <script src="/assets/dashboard.js" defer></script>
+        <link rel="stylesheet" href={href('/assets/uPlot.min.css')} />
+        <link rel="stylesheet" href={href('/assets/dashboard.css')} />
+        <script src={href('/assets/htmx.min.js')} defer></script>
+        <script src={href('/assets/uPlot.iife.min.js')} defer></script>
+        <script src={href('/assets/dashboard.js')} defer></script>
       </head>
-      <body data-live={props.live}>
+      <body data-live={props.live === undefined ? undefined : href(props.live)}>
         <header class="top">
-          <a class="brand" href="/">
+          <a class="brand" href={href('/')}>
             docket
           </a>
           {view.scope ? (
             <nav aria-label="sections">
               {NAV.map((n) => (
-                <a href={n.href} aria-current={view.section === n.section ? 'page' : undefined}>
+                <a href={href(n.href)} aria-current={view.section === n.section ? 'page' : undefined}>
                   {n.label}
                 </a>
               ))}
             </nav>
           ) : null}
           {view.scope && !view.authOff ? (
-            <form class="who" method="post" action="/logout">
+            <form class="who" method="post" action={href('/logout')}>
               <span class={`badge scope-${view.scope}`} title="the scope of the key you logged in with">
                 {view.scope === 'admin' ? 'admin' : 'read only'}
               </span>

@@ -1,6 +1,8 @@
 import { Layout, type ViewContext } from './layout.js';
+import { useHref } from './base-path.js';
 
 export function LoginPage(props: { view: ViewContext; next: string; error?: string | null }) {
+  const href = useHref();
   return (
     <Layout title="Log in" view={props.view}>
       <section class="card login">
@@ -11,7 +13,7 @@ export function LoginPage(props: { view: ViewContext; next: string; error?: stri
             {props.error}
           </p>
         ) : null}
-        <form method="post" action="/login">
+        <form method="post" action={href('/login')}>
           <input type="hidden" name="next" value={props.next} />
           <label for="key">API key</label>
           <input id="key" name="key" type="password" autocomplete="current-password" required minlength={16} maxlength={4096} autofocus />

@@ -5,6 +5,7 @@ import type { Throughput } from '../throughput.js';
 import { duration, num, Time } from './format.js';
 import { Layout, type ViewContext } from './layout.js';
 import { ActionButton } from './actions.js';
+import { useHref } from './base-path.js';
 
 export interface OverviewData {
   queues: Array<QueueInfo & { effectivePolicy: QueuePolicy; concurrency: number | null }>;
@@ -26,13 +27,14 @@ export function OverviewPage(props: { view: ViewContext; data: OverviewData }) {
 
 /** Counts, queues and workers: refreshed on any job event (throttled) and every 10 s for other processes' changes. */
 export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
+  const href = useHref();
   const { queues, totals, workers } = props.data;
   return (
-    <div id="overview-live" hx-get="/?part=live" hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
+    <div id="overview-live" hx-get={href('/?part=live')} hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
       <ul class="totals" aria-label="jobs by state">
         {JOB_STATES.map((s) => (
           <li class={`total state-${s}`}>
-            <a href={`/jobs?state=${s}`}>
+            <a href={href(`/jobs?state=${s}`)}>
               <span class="n" data-total={s}>
                 {num(totals[s])}
               </span>
@@ -70,12 +72,12 @@ export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
                 {queues.map((q) => (
                   <tr data-queue={q.queue}>
                     <th scope="row">
-                      <a href={`/jobs?queue=${encodeURIComponent(q.queue)}`}>{q.queue}</a>
+                      <a href={href(`/jobs?queue=${encodeURIComponent(q.queue)}`)}>{q.queue}</a>
                     </th>
                     <td>{q.paused ? <span class="badge paused">paused</span> : <span class="badge running">running</span>}</td>
                     {JOB_STATES.map((s: JobState) => (
                       <td class="num" data-count={s}>
-                        <a href={`/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}`}>{num(q.counts[s])}</a>
+                        <a href={href(`/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}`)}>{num(q.counts[s])}</a>
                       </td>
                     ))}
                     <td class="num">{q.concurrency ?? '—'}</td>
@@ -108,7 +110,7 @@ export function OverviewLive(props: { view: ViewContext; data: OverviewData }) {
           <ul class="workers-brief">
             {workers.map((w) => (
               <li>
-                <a href="/workers">{`${w.host} · pid ${w.pid}`}</a> <span class="muted">{w.queues.join(', ')}</span>{' '}
+                <a href={href('/workers')}>{`${w.host} · pid ${w.pid}`}</a> <span class="muted">{w.queues.join(', ')}</span>{' '}
                 <span>
                   {w.activeJobs}/{w.concurrency} busy
                 </span>{' '}
@@ -147,6 +149,7 @@ function Retention(props: { queue: QueueInfo & { effectivePolicy: QueuePolicy } 
 
 /** Throughput and failures per minute over the last hour; redrawn every 30 s. */
 export function Charts(props: { throughput: Throughput | null }) {
+  const href = useHref();
   const t = props.throughput;
   if (!t) {
     return (
@@ -161,7 +164,7 @@ export function Charts(props: { throughput: Throughput | null }) {
   const failed = sum(t.failed);
   const series = JSON.stringify({ t: t.t, completed: t.completed, failed: t.failed, cancelled: t.cancelled });
   return (
-    <section class="card charts" id="charts" hx-get="/?part=charts" hx-trigger="every 30s" hx-swap="outerHTML">
+    <section class="card charts" id="charts" hx-get={href('/?part=charts')} hx-trigger="every 30s" hx-swap="outerHTML">
       <h2>Last hour</h2>
       <p class="summary">
         <span>{num(completed)} completed</span> · <span>{num(failed)} failed</span> · <span>{num(sum(t.cancelled))} cancelled</span> ·{' '}

@@ -3,6 +3,7 @@ import type { ScheduleFire } from '../../../store/schedule-store.js';
 import { ActionButton } from './actions.js';
 import { duration, inZone, JsonBlock, Time } from './format.js';
 import { Layout, type ViewContext } from './layout.js';
+import { useHref } from './base-path.js';
 
 /** A fire enqueued at least this long after its time is highlighted as late. */
 export const LATE_FIRE_MS = 1_000;
@@ -89,9 +90,10 @@ export function SchedulesPage(props: { view: ViewContext; schedules: ScheduleInf
 }
 
 export function ScheduleRows(props: { view: ViewContext; schedules: ScheduleInfo[] }) {
+  const href = useHref();
   const { schedules, view } = props;
   return (
-    <section class="card" id="schedule-rows" hx-get="/schedules?part=rows" hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
+    <section class="card" id="schedule-rows" hx-get={href('/schedules?part=rows')} hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
       {schedules.length === 0 ? (
         <p class="muted">No schedules are stored. Declare one with docket.schedule(name, trigger, options) or in the config.</p>
       ) : (
@@ -114,7 +116,7 @@ export function ScheduleRows(props: { view: ViewContext; schedules: ScheduleInfo
               {schedules.map((s) => (
                 <tr data-schedule={s.name} data-paused={s.paused ? '1' : '0'}>
                   <th scope="row">
-                    <a href={`/schedules/${encodeURIComponent(s.name)}`}>{s.name}</a>
+                    <a href={href(`/schedules/${encodeURIComponent(s.name)}`)}>{s.name}</a>
                   </th>
                   <td>
                     <code>{s.description}</code>
@@ -155,10 +157,11 @@ export function ScheduleRows(props: { view: ViewContext; schedules: ScheduleInfo
 }
 
 export function SchedulePage(props: { view: ViewContext; schedule: ScheduleDetails }) {
+  const href = useHref();
   return (
     <Layout title={`Schedule ${props.schedule.name}`} view={props.view} live="/live">
       <p class="crumbs">
-        <a href="/schedules">Schedules</a>
+        <a href={href('/schedules')}>Schedules</a>
       </p>
       <ScheduleDetail view={props.view} schedule={props.schedule} />
     </Layout>
@@ -166,10 +169,11 @@ export function SchedulePage(props: { view: ViewContext; schedule: ScheduleDetai
 }
 
 export function ScheduleDetail(props: { view: ViewContext; schedule: ScheduleDetails }) {
+  const href = useHref();
   const s = props.schedule;
   const p = s.policy;
   return (
-    <div id="schedule-detail" hx-get={`/schedules/${encodeURIComponent(s.name)}?part=detail`} hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
+    <div id="schedule-detail" hx-get={href(`/schedules/${encodeURIComponent(s.name)}?part=detail`)} hx-trigger="dk-change from:body throttle:2s, every 10s" hx-swap="outerHTML">
       <h1>
         Schedule {s.name} <Status s={s} />
       </h1>
@@ -190,7 +194,7 @@ export function ScheduleDetail(props: { view: ViewContext; schedule: ScheduleDet
             <dd>{zone(s)}</dd>
             <dt>job</dt>
             <dd>
-              <a href={`/jobs?name=${encodeURIComponent(s.job.name)}`}>{s.job.name}</a> on {s.job.queue}, priority {s.job.priority}, {s.job.maxAttempts} attempts
+              <a href={href(`/jobs?name=${encodeURIComponent(s.job.name)}`)}>{s.job.name}</a> on {s.job.queue}, priority {s.job.priority}, {s.job.maxAttempts} attempts
             </dd>
             <dt>misfire grace</dt>
             <dd>{duration(p.misfireGraceMs)}</dd>
@@ -266,7 +270,7 @@ export function ScheduleDetail(props: { view: ViewContext; schedule: ScheduleDet
                       </td>
                       <td>{o.detail}</td>
                       <td class="num">{f.lateMs === null ? '—' : duration(f.lateMs)}</td>
-                      <td>{f.jobId ? <a href={`/jobs/${encodeURIComponent(f.jobId)}`}>{f.jobId}</a> : <span class="muted">—</span>}</td>
+                      <td>{f.jobId ? <a href={href(`/jobs/${encodeURIComponent(f.jobId)}`)}>{f.jobId}</a> : <span class="muted">—</span>}</td>
                       <td>
                         <Time at={f.recordedAt} relative />
                       </td>

@@ -1,6 +1,7 @@
 import type { WorkerInfo } from '../../../store/store.js';
 import { duration, Time } from './format.js';
 import { Layout, type ViewContext } from './layout.js';
+import { useHref } from './base-path.js';
 
 export function WorkersPage(props: { view: ViewContext; workers: WorkerInfo[]; now: Date; aliveWithinMs: number }) {
   return (
@@ -12,9 +13,10 @@ export function WorkersPage(props: { view: ViewContext; workers: WorkerInfo[]; n
 }
 
 export function WorkerRows(props: { workers: WorkerInfo[]; now: Date; aliveWithinMs: number }) {
+  const href = useHref();
   const { workers, now } = props;
   return (
-    <section class="card" id="worker-rows" hx-get="/workers?part=rows" hx-trigger="every 5s" hx-swap="outerHTML">
+    <section class="card" id="worker-rows" hx-get={href('/workers?part=rows')} hx-trigger="every 5s" hx-swap="outerHTML">
       <p class="muted">Workers of every process that sent a heartbeat in the last {duration(props.aliveWithinMs)} (store clock).</p>
       {workers.length === 0 ? (
         <p class="muted">No live worker.</p>
@@ -47,7 +49,7 @@ export function WorkerRows(props: { workers: WorkerInfo[]; now: Date; aliveWithi
                   <td>{w.queues.length ? w.queues.join(', ') : <span class="muted">none</span>}</td>
                   <td class="num">{w.concurrency}</td>
                   <td class="num">
-                    <a href={`/jobs?state=active`}>{w.activeJobs}</a>
+                    <a href={href(`/jobs?state=active`)}>{w.activeJobs}</a>
                   </td>
                   <td>{duration(now.getTime() - w.startedAt.getTime())}</td>
                   <td>
