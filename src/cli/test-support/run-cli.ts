@@ -32,7 +32,7 @@ export function captureStream(options: { isTTY?: boolean } = {}): CaptureStream 
   };
 }
 
-export const EMPTY_ENV: CliEnv = { store: undefined, databaseUrl: undefined, port: undefined, config: undefined, adminKeys: undefined, readKeys: undefined };
+export const EMPTY_ENV: CliEnv = { store: undefined, databaseUrl: undefined, port: undefined, config: undefined, adminKeys: undefined, readKeys: undefined, sessionSecrets: undefined };
 
 export async function runCliInProcess(argv: string[], options: { cwd?: string; env?: Partial<CliEnv>; tty?: boolean; stderr?: CaptureStream } = {}): Promise<CliRun> {
   const stdout = captureStream({ isTTY: options.tty ?? false });
